@@ -1,0 +1,2 @@
+//! The mockloop command line and MCP server.
+pub mod cli;

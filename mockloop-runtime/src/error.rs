@@ -1,0 +1,130 @@
+//! The one error type of the runtime library.
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading a spec or generating a mock.
+///
+/// Every variant names the input it was working on. Print the whole chain
+/// with `{:#}`-style formatting by walking [`std::error::Error::source`]:
+///
+/// ```
+/// # fn show(err: &mockloop_runtime::Error) {
+/// let mut text = err.to_string();
+/// let mut cause = std::error::Error::source(err);
+/// while let Some(inner) = cause {
+///     text.push_str(&format!(": {inner}"));
+///     cause = inner.source();
+/// }
+/// eprintln!("{text}");
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A spec file could not be read.
+    #[error("cannot read {path}")]
+    ReadFile {
+        /// The file that was asked for.
+        path: PathBuf,
+        /// The underlying I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A spec URL could not be fetched.
+    #[error("cannot fetch {url}: {reason}")]
+    Fetch {
+        /// The URL that was asked for.
+        url: String,
+        /// What went wrong, in words.
+        reason: String,
+    },
+    /// The text is neither valid JSON nor valid YAML.
+    #[error("{source_name} is not valid JSON or YAML: {message}")]
+    Syntax {
+        /// The file or URL.
+        source_name: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The document parsed but is not an OpenAPI or Swagger description.
+    #[error("{source_name} is not an OpenAPI or Swagger document: {reason}")]
+    NotASpec {
+        /// The file or URL.
+        source_name: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The document declares a version we do not read.
+    #[error("{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x)")]
+    UnsupportedVersion {
+        /// The file or URL.
+        source_name: String,
+        /// The version string as written.
+        found: String,
+    },
+    /// A `$ref` points at something that does not exist.
+    #[error("{source_name}: $ref {reference:?} at {location} cannot be resolved: {reason}")]
+    UnresolvedRef {
+        /// The file the reference was found in.
+        source_name: String,
+        /// The reference as written.
+        reference: String,
+        /// A JSON pointer to where the reference was found.
+        location: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The normalised document does not have the structure of an OpenAPI description.
+    #[error("{source_name} has an invalid structure: {message}")]
+    Structure {
+        /// The file or URL.
+        source_name: String,
+        /// The structural parser's message.
+        message: String,
+    },
+    /// A feature of the spec that the generator cannot honour.
+    #[error("{source_name}: unsupported feature at {location}: {reason}")]
+    Unsupported {
+        /// The file or URL.
+        source_name: String,
+        /// A JSON pointer to the construct.
+        location: String,
+        /// What is unsupported.
+        reason: String,
+    },
+    /// A template failed to render.
+    #[error("template {name} failed to render")]
+    Template {
+        /// The template's name.
+        name: String,
+        /// minijinja's error.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// Serialising generated data failed.
+    #[error("cannot serialise {what}")]
+    Serialize {
+        /// What was being serialised.
+        what: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Writing the generated project failed.
+    #[error("cannot write {path}")]
+    WriteOutput {
+        /// The path being written.
+        path: PathBuf,
+        /// The underlying I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The output folder exists already.
+    #[error("{path} already exists; choose another --name or remove it")]
+    OutputExists {
+        /// The folder that exists.
+        path: PathBuf,
+    },
+}
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,22 @@
+//! mockloop-runtime: turns an OpenAPI/Swagger description into a runnable
+//! FastAPI mock server project.
+//!
+//! The pipeline is `spec` (load and normalise any version into one
+//! OpenAPI-3.0-shaped document with JSON Schema 2020-12 schemas), `model`
+//! (routes, parameters, responses), `synth` (example bodies valid against
+//! their schemas) and `render` (the embedded templates).
+#![deny(missing_docs)]
+
+mod error;
+mod model;
+mod render;
+mod spec;
+mod synth;
+
+pub use error::{Error, Result};
+
+
+pub use spec::{LoadedSpec, SpecVersion, load_spec, load_spec_str};
+
+/// The version of this generator, recorded in every generated manifest.
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");

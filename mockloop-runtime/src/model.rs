@@ -1,0 +1,1 @@
+//! The normalised API model that templates see.

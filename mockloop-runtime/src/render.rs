@@ -1,0 +1,1 @@
+//! Rendering the FastAPI project.
