@@ -1,7 +1,112 @@
 //! The command line interface.
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use mockloop_runtime::{RenderOptions, generate_project};
+
+/// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
+#[derive(Debug, Parser)]
+#[command(name = "mockloop-mcp", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a FastAPI mock server project from a spec file or URL.
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The spec: a path or an http(s) URL, JSON or YAML.
+    pub spec: String,
+    /// The folder that receives the mock's folder.
+    #[arg(long, default_value = "generated_mocks")]
+    pub out: PathBuf,
+    /// The mock's folder name (default: from the API's title and version).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The port the mock listens on.
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// A separate port for the admin API.
+    #[arg(long)]
+    pub admin_port: Option<u16>,
+    /// Do not enforce the spec's security requirements.
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Leave out webhooks.
+    #[arg(long)]
+    pub no_webhooks: bool,
+    /// Leave out the admin UI.
+    #[arg(long)]
+    pub no_admin_ui: bool,
+    /// Leave out stateful storage.
+    #[arg(long)]
+    pub no_storage: bool,
+}
+
+impl GenerateArgs {
+    fn options(&self) -> RenderOptions {
+        RenderOptions::default()
+            .with_port(self.port)
+            .with_admin_port(self.admin_port)
+            .with_feature("auth", !self.no_auth)
+            .with_feature("webhooks", !self.no_webhooks)
+            .with_feature("admin_ui", !self.no_admin_ui)
+            .with_feature("storage", !self.no_storage)
+    }
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Generate(args) => generate(&args),
+    }
+}
+
+fn generate(args: &GenerateArgs) -> ExitCode {
+    if let Some(name) = &args.name {
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            eprintln!("error: --name must be a plain folder name, not {name:?}");
+            return ExitCode::from(2);
+        }
+    }
+    match generate_project(&args.spec, &args.out, args.name.as_deref(), &args.options()) {
+        Ok((folder, project)) => {
+            for warning in &project.warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!(
+                "Generated {} operations ({} files).",
+                project.operation_count,
+                project.files.len()
+            );
+            println!("{}", folder.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {}", error_chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and all its causes on one line.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }

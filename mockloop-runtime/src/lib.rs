@@ -13,9 +13,13 @@ mod render;
 mod spec;
 mod synth;
 
+pub use model::{ApiModel, Operation, Param, ParamLocation, RequestBody, ResponseSpec};
+
 pub use error::{Error, Result};
 
-
+pub use render::{
+    GeneratedProject, RenderOptions, generate_project, render_project, write_project,
+};
 pub use spec::{LoadedSpec, SpecVersion, load_spec, load_spec_str};
 
 /// The version of this generator, recorded in every generated manifest.

@@ -1,1 +1,126 @@
-//! Rendering the FastAPI project.
+//! Rendering the FastAPI project from the embedded templates.
+mod context;
+mod env;
+mod output;
+mod python;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::ApiModel;
+use crate::spec::{LoadedSpec, load_spec};
+
+pub use output::write_project;
+
+/// How to generate a mock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub(crate) port: u16,
+    pub(crate) admin_port: Option<u16>,
+    pub(crate) features: BTreeMap<String, bool>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        let features = ["auth", "webhooks", "admin_ui", "storage"]
+            .into_iter()
+            .map(|name| (name.to_owned(), true))
+            .collect();
+        Self {
+            port: 8000,
+            admin_port: None,
+            features,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// The port the mock listens on (default 8000).
+    #[must_use]
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// A separate port for the admin API, if any.
+    #[must_use]
+    pub fn with_admin_port(mut self, port: Option<u16>) -> Self {
+        self.admin_port = port;
+        self
+    }
+
+    /// Switches a feature flag (`auth`, `webhooks`, `admin_ui`, `storage`,
+    /// or any other name, which is recorded in the manifest).
+    #[must_use]
+    pub fn with_feature(mut self, name: &str, enabled: bool) -> Self {
+        self.features.insert(name.to_owned(), enabled);
+        self
+    }
+}
+
+/// A rendered project: relative path → file contents, in a stable order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedProject {
+    /// The model the project was rendered from.
+    pub operation_count: usize,
+    /// The suggested folder name, from the API's title and version.
+    pub default_name: String,
+    /// Relative path (with `/`) → contents.
+    pub files: BTreeMap<String, String>,
+    /// Constructs of the spec that could not be honoured.
+    pub warnings: Vec<String>,
+}
+
+/// Renders every file of the mock project for a loaded spec.
+pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<GeneratedProject> {
+    let model = ApiModel::from_spec(spec)?;
+    let env = env::environment().map_err(|source| Error::Template {
+        name: "environment".to_owned(),
+        source,
+    })?;
+    let mut files = BTreeMap::new();
+    for (path, text) in env::static_files("fastapi/") {
+        let relative = path.trim_start_matches("fastapi/").to_owned();
+        files.insert(relative, text.to_owned());
+    }
+    for (path, value) in context::data_files(spec, &model, options) {
+        let text = serde_json::to_string_pretty(&value).map_err(|source| Error::Serialize {
+            what: path.clone(),
+            source,
+        })?;
+        files.insert(path, text + "\n");
+    }
+    let view = context::ProjectView::new(spec, &model, options);
+    for (template, target) in context::TEMPLATE_TARGETS {
+        let rendered = env
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::value::Serde(&view)))
+            .map_err(|source| Error::Template {
+                name: (*template).to_owned(),
+                source,
+            })?;
+        files.insert((*target).to_owned(), rendered);
+    }
+    Ok(GeneratedProject {
+        operation_count: model.operation_count(),
+        default_name: context::default_dir_name(&model),
+        files,
+        warnings: model.warnings,
+    })
+}
+
+/// Loads `spec_input` (a path or URL), renders the project and writes it to
+/// `out_base/<name>` (or the default name). Returns the folder and the project.
+pub fn generate_project(
+    spec_input: &str,
+    out_base: &Path,
+    name: Option<&str>,
+    options: &RenderOptions,
+) -> Result<(PathBuf, GeneratedProject)> {
+    let spec = load_spec(spec_input)?;
+    let project = render_project(&spec, options)?;
+    let folder = out_base.join(name.unwrap_or(&project.default_name));
+    write_project(&project, &folder)?;
+    Ok((folder, project))
+}

@@ -1,0 +1,170 @@
+//! Building the model's operations from the parsed structure.
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::ident::Namespace;
+use super::params::{RawParam, build_params};
+use super::responses::{build_responses, default_response};
+use super::routes::{METHODS, base_path, fastapi_route, route_order, template_params};
+use super::{ApiModel, Operation, ParamLocation, RequestBody};
+use crate::error::Result;
+use crate::spec::LoadedSpec;
+use crate::synth::{Synthesizer, seed_for};
+
+/// Module-level names of `main.py` that handlers must not shadow.
+const MODULE_RESERVED: &[&str] = &["app", "mock_response", "main", "support"];
+
+/// Builds the whole model.
+pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result<ApiModel> {
+    let base_path = base_path(&api.servers);
+    let mut synth = Synthesizer::new(&spec.document);
+    let mut functions = Namespace::with_reserved(MODULE_RESERVED);
+    let raw_paths = spec.document.get("paths").and_then(Value::as_object);
+    let mut operations = Vec::new();
+    for (path, _) in api.paths.iter() {
+        let Some(raw_item) = raw_paths.and_then(|paths| paths.get(path)) else {
+            continue;
+        };
+        for method in METHODS {
+            let Some(raw_op) = raw_item.get(*method) else {
+                continue;
+            };
+            operations.push(build_operation(
+                path, method, raw_item, raw_op, &base_path, &mut synth,
+            ));
+        }
+    }
+    operations.sort_by(|a, b| route_order((&a.path, &a.method), (&b.path, &b.method)));
+    for operation in &mut operations {
+        let name = operation
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", operation.method, operation.path));
+        operation.function = functions.claim(&name, "op");
+    }
+    Ok(ApiModel {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        description: api.info.description.clone(),
+        spec_version: spec.version,
+        base_path,
+        operations,
+        warnings: spec.warnings.clone(),
+    })
+}
+
+fn build_operation(
+    path: &str,
+    method: &str,
+    raw_item: &Value,
+    raw_op: &Value,
+    base_path: &str,
+    synth: &mut Synthesizer<'_>,
+) -> Operation {
+    let upper = method.to_ascii_uppercase();
+    let key = format!("{upper} {path}");
+    let (params, path_idents) = build_params(merged_params(path, raw_item, raw_op), synth, &key);
+    let responses = build_responses(raw_op.get("responses"), method, &key, synth);
+    let text = |field: &str| raw_op.get(field).and_then(Value::as_str).map(str::to_owned);
+    Operation {
+        operation_id: text("operationId"),
+        function: String::new(),
+        method: upper,
+        route: fastapi_route(base_path, path, &path_idents),
+        path: path.to_owned(),
+        summary: text("summary"),
+        tags: raw_op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        deprecated: raw_op
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        params,
+        request_body: request_body(raw_op.get("requestBody"), &key, synth),
+        default_response: default_response(&responses),
+        responses,
+        key,
+    }
+}
+
+/// Path-level parameters overridden by operation-level ones (same name and
+/// location), plus any template parameter the spec forgot to declare.
+fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> Vec<RawParam<'a>> {
+    let list = |value: &'a Value| -> Vec<RawParam<'a>> {
+        value
+            .get("parameters")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(RawParam::from_value).collect())
+            .unwrap_or_default()
+    };
+    let mut merged: IndexMap<(String, ParamLocation), RawParam<'a>> = IndexMap::new();
+    for param in list(raw_item).into_iter().chain(list(raw_op)) {
+        merged.insert((param.name.to_owned(), param.location), param);
+    }
+    let template = template_params(path);
+    merged
+        .retain(|(name, location), _| *location != ParamLocation::Path || template.contains(name));
+    for name in template {
+        merged
+            .entry((name.clone(), ParamLocation::Path))
+            .or_insert_with(|| RawParam::undeclared_path(path_name(path, &name)));
+    }
+    merged.into_values().collect()
+}
+
+/// The slice of `path` holding `name`, so the raw parameter can borrow it.
+fn path_name<'a>(path: &'a str, name: &str) -> &'a str {
+    path.find(name)
+        .map_or("param", |start| &path[start..start + name.len()])
+}
+
+fn request_body(
+    raw: Option<&Value>,
+    key: &str,
+    synth: &mut Synthesizer<'_>,
+) -> Option<RequestBody> {
+    let raw = raw?;
+    let content: IndexMap<String, Value> = raw
+        .get("content")
+        .and_then(Value::as_object)
+        .map(|content| {
+            content
+                .iter()
+                .map(|(media, object)| {
+                    (
+                        media.clone(),
+                        object.get("schema").cloned().unwrap_or(Value::Bool(true)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let example = raw
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|content| {
+            let chosen = content
+                .keys()
+                .find(|media| super::responses::is_json(media))
+                .or_else(|| content.keys().next())?;
+            let media = content.get(chosen)?;
+            let examples = synth.media_examples(media, key, seed_for(&[key, "request", chosen]));
+            Some((chosen.clone(), examples.default))
+        });
+    Some(RequestBody {
+        required: raw
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        content,
+        example,
+    })
+}

@@ -1,0 +1,167 @@
+//! Base paths, FastAPI routes and their registration order.
+use std::cmp::Ordering;
+
+use indexmap::IndexMap;
+
+/// The HTTP methods a path item can hold, in the order handlers are emitted.
+pub(super) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The path prefix the API is served under, from `servers[0].url`.
+///
+/// Server variables take their defaults; an absolute URL contributes its
+/// path; `/` and an absent server give `""`.
+pub(super) fn base_path(servers: &[openapiv3::Server]) -> String {
+    let Some(server) = servers.first() else {
+        return String::new();
+    };
+    let mut url = server.url.clone();
+    if let Some(variables) = &server.variables {
+        for (name, variable) in variables {
+            url = url.replace(&format!("{{{name}}}"), &variable.default);
+        }
+    }
+    let path = match url.find("://") {
+        Some(scheme_end) => {
+            let rest = &url[scheme_end + 3..];
+            rest.find('/').map_or("", |slash| &rest[slash..])
+        }
+        None if url.starts_with('/') => url.as_str(),
+        None => "",
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let cleaned: Vec<&str> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty() && !segment.contains(['{', '}']))
+        .collect();
+    if cleaned.is_empty() {
+        String::new()
+    } else {
+        format!("/{}", cleaned.join("/"))
+    }
+}
+
+/// The names of the `{parameters}` in a path template, in order.
+pub(super) fn template_params(template: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(after[..close].to_owned());
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+/// The FastAPI route for a template: base path plus the template with each
+/// parameter name replaced by its Python identifier.
+pub(super) fn fastapi_route(
+    base_path: &str,
+    template: &str,
+    idents: &IndexMap<String, String>,
+) -> String {
+    let mut route = String::from(base_path);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        route.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            rest = after;
+            continue;
+        };
+        let name = &after[..close];
+        route.push('{');
+        route.push_str(idents.get(name).map_or(name, String::as_str));
+        route.push('}');
+        rest = &after[close + 1..];
+    }
+    route.push_str(rest);
+    if !route.starts_with('/') {
+        route.insert(0, '/');
+    }
+    route
+}
+
+/// Orders routes so that Starlette, which takes the first match, prefers
+/// literal segments over parameters: `/pets/mine` before `/pets/{id}`.
+pub(super) fn route_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
+    let rank = |segment: &str| match (
+        segment.starts_with('{') && segment.ends_with('}'),
+        segment.contains('{'),
+    ) {
+        (true, _) => 2,
+        (false, true) => 1,
+        (false, false) => 0,
+    };
+    let a_segments = a.0.split('/');
+    let b_segments = b.0.split('/');
+    for pair in a_segments.zip(b_segments) {
+        let ordering = rank(pair.0)
+            .cmp(&rank(pair.1))
+            .then_with(|| pair.0.cmp(pair.1));
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    a.0.split('/')
+        .count()
+        .cmp(&b.0.split('/').count())
+        .then_with(|| method_rank(a.1).cmp(&method_rank(b.1)))
+}
+
+fn method_rank(method: &str) -> usize {
+    METHODS
+        .iter()
+        .position(|known| known.eq_ignore_ascii_case(method))
+        .unwrap_or(METHODS.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(url: &str) -> Vec<openapiv3::Server> {
+        vec![openapiv3::Server {
+            url: url.to_owned(),
+            ..Default::default()
+        }]
+    }
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(base_path(&[]), "");
+        assert_eq!(base_path(&server("http://petstore.swagger.io/v1")), "/v1");
+        assert_eq!(base_path(&server("/api/v3/")), "/api/v3");
+        assert_eq!(base_path(&server("https://example.com")), "");
+        assert_eq!(base_path(&server("/")), "");
+        assert_eq!(base_path(&server("{scheme}://host/{unknown}/x")), "/x");
+    }
+
+    #[test]
+    fn routes_rename_params() {
+        let idents = IndexMap::from([("pet-id".to_owned(), "pet_id".to_owned())]);
+        assert_eq!(
+            fastapi_route("/v1", "/pets/{pet-id}/x", &idents),
+            "/v1/pets/{pet_id}/x"
+        );
+        assert_eq!(template_params("/a/{b}/{c}.json"), vec!["b", "c"]);
+    }
+
+    #[test]
+    fn literal_segments_first() {
+        assert_eq!(
+            route_order(("/pets/mine", "get"), ("/pets/{id}", "get")),
+            Ordering::Less
+        );
+        assert_eq!(
+            route_order(("/pets/{id}", "get"), ("/pets/{id}.json", "get")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            route_order(("/pets", "get"), ("/pets", "post")),
+            Ordering::Less
+        );
+    }
+}

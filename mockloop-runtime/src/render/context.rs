@@ -1,0 +1,260 @@
+//! What the templates and data files are rendered from.
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::RenderOptions;
+use crate::GENERATOR_VERSION;
+use crate::model::{ApiModel, Operation, Param, ParamLocation};
+use crate::spec::{LoadedSpec, SpecVersion};
+
+/// Template → the file it renders.
+pub(super) const TEMPLATE_TARGETS: &[(&str, &str)] = &[
+    ("fastapi/main.py.j2", "main.py"),
+    ("docker/Dockerfile.j2", "Dockerfile"),
+    ("docker/docker-compose.yml.j2", "docker-compose.yml"),
+    ("docker/dockerignore.j2", ".dockerignore"),
+    ("docs/README.md.j2", "README.md"),
+];
+
+/// Files the image needs besides `requirements_mock.txt`.
+const IMAGE_FILES: &[&str] = &["main.py", "mockloop.json", "mockloop_mock", "mock_data"];
+
+/// Routes of the mock itself, left out when the API defines them too.
+const INTERNAL_ROUTES: &[&str] = &["/health", "/openapi.json", "/docs"];
+
+/// The context of every template.
+#[derive(Debug, Serialize)]
+pub(super) struct ProjectView<'a> {
+    generator_version: &'static str,
+    title: &'a str,
+    version: &'a str,
+    source: String,
+    spec_label: &'static str,
+    base_path: &'a str,
+    port: u16,
+    operation_count: usize,
+    service_name: String,
+    uses_annotated: bool,
+    fastapi_imports: Vec<&'static str>,
+    copied_files: &'static [&'static str],
+    operations: Vec<OperationView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct OperationView<'a> {
+    method: String,
+    route: &'a str,
+    path: &'a str,
+    key: &'a str,
+    function: &'a str,
+    summary: Option<&'a str>,
+    deprecated: bool,
+    default_status: String,
+    params: Vec<ParamView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ParamView<'a> {
+    ident: &'a str,
+    py_type: &'a str,
+    kind: &'static str,
+    alias: Option<&'a str>,
+    optional: bool,
+}
+
+impl<'a> ProjectView<'a> {
+    pub(super) fn new(spec: &LoadedSpec, model: &'a ApiModel, options: &RenderOptions) -> Self {
+        let operations: Vec<OperationView<'a>> =
+            model.operations.iter().map(OperationView::new).collect();
+        let mut fastapi_imports = vec!["Request"];
+        for (location, name) in [
+            (ParamLocation::Cookie, "Cookie"),
+            (ParamLocation::Header, "Header"),
+            (ParamLocation::Path, "Path"),
+            (ParamLocation::Query, "Query"),
+        ] {
+            if model
+                .operations
+                .iter()
+                .flat_map(|op| &op.params)
+                .any(|p| p.location == location)
+            {
+                fastapi_imports.push(name);
+            }
+        }
+        fastapi_imports.sort_unstable();
+        Self {
+            generator_version: GENERATOR_VERSION,
+            title: &model.title,
+            version: &model.version,
+            source: source_label(&spec.source),
+            spec_label: spec_label(model.spec_version),
+            base_path: &model.base_path,
+            port: options.port,
+            operation_count: model.operation_count(),
+            service_name: slug(&model.title, '-'),
+            uses_annotated: model.operations.iter().any(|op| !op.params.is_empty()),
+            fastapi_imports,
+            copied_files: IMAGE_FILES,
+            operations,
+        }
+    }
+}
+
+impl<'a> OperationView<'a> {
+    fn new(op: &'a Operation) -> Self {
+        let mut params: Vec<ParamView<'a>> = op.params.iter().map(ParamView::new).collect();
+        // Python wants parameters without defaults first.
+        params.sort_by_key(|p| p.optional);
+        Self {
+            method: op.method.to_ascii_lowercase(),
+            route: &op.route,
+            path: &op.path,
+            key: &op.key,
+            function: &op.function,
+            summary: op.summary.as_deref().filter(|s| !s.trim().is_empty()),
+            deprecated: op.deprecated,
+            default_status: op
+                .default_response
+                .and_then(|index| op.responses.get(index))
+                .map_or_else(|| "200".to_owned(), |r| r.status_code.to_string()),
+            params,
+        }
+    }
+}
+
+impl<'a> ParamView<'a> {
+    fn new(param: &'a Param) -> Self {
+        let (kind, alias) = match param.location {
+            ParamLocation::Path => ("Path", None),
+            ParamLocation::Query => ("Query", Some(param.name.as_str())),
+            ParamLocation::Header => ("Header", Some(param.name.as_str())),
+            ParamLocation::Cookie => ("Cookie", Some(param.name.as_str())),
+        };
+        Self {
+            ident: &param.ident,
+            py_type: &param.py_type,
+            kind,
+            alias,
+            optional: !param.required,
+        }
+    }
+}
+
+/// The JSON files of the project: manifest, responses and the original spec.
+pub(super) fn data_files(
+    spec: &LoadedSpec,
+    model: &ApiModel,
+    options: &RenderOptions,
+) -> Vec<(String, Value)> {
+    vec![
+        ("mockloop.json".to_owned(), manifest(spec, model, options)),
+        ("mock_data/operations.json".to_owned(), operations(model)),
+        ("mock_data/openapi.json".to_owned(), spec.original.clone()),
+    ]
+}
+
+fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Value {
+    let reserved: Vec<String> = model
+        .operations
+        .iter()
+        .filter(|op| op.method == "GET" && INTERNAL_ROUTES.contains(&op.route.as_str()))
+        .map(|op| format!("GET {}", op.route))
+        .collect();
+    json!({
+        "generator": "mockloop",
+        "generator_version": GENERATOR_VERSION,
+        "api": {
+            "title": model.title,
+            "version": model.version,
+            "spec_version": model.spec_version,
+            "source": source_label(&spec.source),
+        },
+        "base_path": model.base_path,
+        "port": options.port,
+        "admin_port": options.admin_port,
+        "features": options.features,
+        "operation_count": model.operation_count(),
+        "reserved_routes": reserved,
+        "warnings": model.warnings,
+    })
+}
+
+fn operations(model: &ApiModel) -> Value {
+    let entries = model.operations.iter().map(|op| {
+        let responses: serde_json::Map<String, Value> = op
+            .responses
+            .iter()
+            .map(|r| {
+                let entry = json!({
+                    "status_code": r.status_code,
+                    "media_type": r.media_type,
+                    "body": r.body,
+                    "examples": r.examples,
+                    "headers": r.headers,
+                });
+                (r.status.clone(), entry)
+            })
+            .collect();
+        let default = op
+            .default_response
+            .and_then(|i| op.responses.get(i))
+            .map(|r| r.status.clone());
+        (
+            op.key.clone(),
+            json!({"default": default, "responses": responses}),
+        )
+    });
+    Value::Object(entries.collect())
+}
+
+/// The folder name used when none is given: the title and version as a slug.
+pub(super) fn default_dir_name(model: &ApiModel) -> String {
+    let name = slug(&format!("{} {}", model.title, model.version), '_');
+    if name.is_empty() {
+        "mock_api".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Lower-case ASCII letters and digits joined by `separator`, at most 60 long.
+fn slug(text: &str, separator: char) -> String {
+    let mut out = String::new();
+    for word in text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if out.len() + word.len() > 60 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(separator);
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    if out.is_empty() {
+        "mock".to_owned()
+    } else {
+        out
+    }
+}
+
+/// The spec's file name (or URL), without the directories of this machine.
+fn source_label(source: &str) -> String {
+    if source.contains("://") {
+        return source.to_owned();
+    }
+    std::path::Path::new(source).file_name().map_or_else(
+        || source.to_owned(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+fn spec_label(version: SpecVersion) -> &'static str {
+    match version {
+        SpecVersion::Swagger2 => "Swagger 2.0",
+        SpecVersion::OpenApi30 => "OpenAPI 3.0",
+        SpecVersion::OpenApi31 => "OpenAPI 3.1",
+    }
+}
