@@ -1,1 +1,17 @@
-//! Shared helpers for the mockloop test suite.
+//! Shared helpers for the mockloop test suite: a cached Python venv with a
+//! generated mock's requirements and the test tools ([`venv`]), a mock
+//! running under uvicorn ([`server`]), static checks of the generated Python
+//! ([`python`]), a conformance check of every operation ([`conformance`])
+//! and a schemathesis run ([`schemathesis`]).
+pub mod conformance;
+mod error;
+pub mod paths;
+pub mod python;
+pub mod schemathesis;
+pub mod server;
+pub mod venv;
+
+pub use conformance::{Failure, Report, check_all};
+pub use error::{Error, Result};
+pub use server::MockServer;
+pub use venv::Venv;

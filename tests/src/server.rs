@@ -1,0 +1,188 @@
+//! A generated mock running under uvicorn for the length of a test.
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::venv::Venv;
+
+/// How long a mock may take to answer `/health`.
+pub const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs uvicorn like `python -m uvicorn main:app --host … --port …`, plus a
+/// watchdog thread that exits the process when its stdin closes, which
+/// happens when the test process ends for any reason (even SIGKILL), so no
+/// server outlives its test.
+const LAUNCHER: &str = "\
+import os, sys, threading
+def _watchdog():
+    sys.stdin.buffer.read()
+    os._exit(0)
+threading.Thread(target=_watchdog, daemon=True).start()
+sys.argv = ['uvicorn', 'main:app', '--host', '127.0.0.1', '--port', sys.argv[1]]
+from uvicorn.main import main
+main()
+";
+
+/// A running mock server; killed when dropped (also during a panic).
+#[derive(Debug)]
+pub struct MockServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    output: Arc<Mutex<String>>,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl MockServer {
+    /// Starts the mock in `mock_dir` with `venv`'s interpreter on a free
+    /// loopback port and waits until `GET /health` answers 2xx.
+    pub fn start(mock_dir: &Path, venv: &Venv) -> Result<Self> {
+        let mut last = None;
+        // A port found free can be taken by someone else before uvicorn binds
+        // it; that shows as "address already in use", and a new port is tried.
+        for _ in 0..3 {
+            let port = free_port(mock_dir)?;
+            let mut server = Self::spawn(mock_dir, venv, port)?;
+            match server.wait_healthy() {
+                Ok(()) => return Ok(server),
+                Err(err) => {
+                    let retry = server.output().contains("already in use");
+                    last = Some(err);
+                    if !retry {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::ServerStart {
+            dir: mock_dir.to_path_buf(),
+            reason: "no attempt was made".to_owned(),
+            output: String::new(),
+        }))
+    }
+
+    fn spawn(mock_dir: &Path, venv: &Venv, port: u16) -> Result<Self> {
+        let mut command = Command::new(venv.python());
+        command
+            .args(["-c", LAUNCHER, &port.to_string()])
+            .current_dir(mock_dir)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|err| Error::ServerStart {
+            dir: mock_dir.to_path_buf(),
+            reason: format!("cannot run {}: {err}", venv.python().display()),
+            output: String::new(),
+        })?;
+        let output = Arc::new(Mutex::new(String::new()));
+        if let Some(stdout) = child.stdout.take() {
+            capture(stdout, Arc::clone(&output));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            capture(stderr, Arc::clone(&output));
+        }
+        Ok(Self {
+            stdin: child.stdin.take(),
+            child,
+            output,
+            port,
+            dir: mock_dir.to_path_buf(),
+        })
+    }
+
+    fn wait_healthy(&mut self) -> Result<()> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(Error::Client)?;
+        let url = format!("{}/health", self.url());
+        let started = Instant::now();
+        let mut last = String::from("no answer yet");
+        while started.elapsed() < START_TIMEOUT {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the capture threads drain the pipes.
+                std::thread::sleep(Duration::from_millis(100));
+                return Err(self.start_error(format!("the process exited with {status}")));
+            }
+            match client.get(&url).send() {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => last = format!("GET /health answered {}", response.status()),
+                Err(err) => last = format!("GET /health: {err}"),
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        Err(self.start_error(format!(
+            "no 2xx from /health within {START_TIMEOUT:?} ({last})"
+        )))
+    }
+
+    fn start_error(&self, reason: String) -> Error {
+        Error::ServerStart {
+            dir: self.dir.clone(),
+            reason,
+            output: self.output(),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Everything the server printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        self.output
+            .lock()
+            .map(|text| text.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port(mock_dir: &Path) -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|err| Error::ServerStart {
+            dir: mock_dir.to_path_buf(),
+            reason: format!("cannot find a free port: {err}"),
+            output: String::new(),
+        })
+}
+
+fn capture(mut stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut text) = into.lock() {
+                text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+}
