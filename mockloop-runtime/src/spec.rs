@@ -51,30 +51,77 @@ pub struct LoadedSpec {
     pub warnings: Vec<String>,
 }
 
-use crate::error::{Error, Result};
+mod bundle;
+mod kind;
+mod names;
+mod pointer;
+mod refs;
+mod schema;
+mod source;
+mod swagger2;
+mod version;
+mod yaml;
+
+use crate::error::Result;
+use source::Location;
+
+/// Where Swagger 2.0 keeps its schemas.
+const DEFINITIONS: &[&str] = &["definitions"];
+/// Where OpenAPI 3.x keeps its schemas.
+const COMPONENT_SCHEMAS: &[&str] = &["components", "schemas"];
 
 /// Loads a spec from a file path or an http(s) URL and normalises it.
 pub fn load_spec(input: &str) -> Result<LoadedSpec> {
-    let text = std::fs::read_to_string(input).map_err(|source| Error::ReadFile {
-        path: input.into(),
-        source,
-    })?;
-    load_spec_str(&text, input)
+    let location = Location::parse(input);
+    let text = location.read()?;
+    load(&text, input, &location)
 }
 
 /// Loads a spec from text (JSON or YAML). `source_name` names it in errors;
 /// relative external `$ref`s are resolved against it when it is a path.
 pub fn load_spec_str(text: &str, source_name: &str) -> Result<LoadedSpec> {
-    let document: serde_json::Value =
-        serde_json::from_str(text).map_err(|err| Error::Syntax {
-            source_name: source_name.to_owned(),
-            message: err.to_string(),
-        })?;
+    load(text, source_name, &Location::parse(source_name))
+}
+
+fn load(text: &str, source_name: &str, location: &Location) -> Result<LoadedSpec> {
+    let parsed = source::parse(text, source_name)?;
+    let version = version::detect(&parsed, source_name)?;
+    let original = bundle::bundle(parsed, location, schema_container(version))?;
+    let mut warnings = Vec::new();
+    let document = normalise(&original, version, source_name, &mut warnings)?;
     Ok(LoadedSpec {
         source: source_name.to_owned(),
-        version: SpecVersion::OpenApi30,
-        original: document.clone(),
+        version,
+        original,
         document,
-        warnings: Vec::new(),
+        warnings,
     })
+}
+
+/// Where schemas live in a document of this version.
+fn schema_container(version: SpecVersion) -> &'static [&'static str] {
+    match version {
+        SpecVersion::Swagger2 => DEFINITIONS,
+        SpecVersion::OpenApi30 | SpecVersion::OpenApi31 => COMPONENT_SCHEMAS,
+    }
+}
+
+/// The bundled document → the normalised one (see the module docs).
+fn normalise(
+    original: &serde_json::Value,
+    version: SpecVersion,
+    source_name: &str,
+    warnings: &mut Vec<String>,
+) -> Result<serde_json::Value> {
+    let resolved = refs::resolve(original, schema_container(version), source_name)?;
+    let mut document = match version {
+        SpecVersion::Swagger2 => swagger2::convert(resolved, warnings),
+        SpecVersion::OpenApi30 | SpecVersion::OpenApi31 => resolved,
+    };
+    if let serde_json::Value::Object(map) = &mut document {
+        map.entry("paths")
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    }
+    schema::normalise(&mut document, version, warnings);
+    Ok(document)
 }
