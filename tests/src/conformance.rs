@@ -7,7 +7,8 @@
 //! the operation's first security requirement. Responses are checked against
 //! the spec's *document*, not the model, so a wrong model cannot hide a wrong
 //! mock: the status must be documented (exactly, as a range like `2XX`, or by
-//! `default`); the `Content-Type` must match one of that response's media
+//! `default`; an operation documenting no responses only must not answer
+//! 5xx); the `Content-Type` must match one of that response's media
 //! types (wildcards and parameters allowed); 1xx, 204, 304 and `HEAD`
 //! answers, and responses documented without content, must have no body;
 //! and a JSON body must validate (JSON Schema 2020-12, formats asserted)
@@ -48,6 +49,8 @@ pub struct Report {
     pub name: String,
     /// How many operations were exercised.
     pub checked: usize,
+    /// How many response bodies were validated against a schema.
+    pub validated: usize,
     /// Every non-conforming response.
     pub failures: Vec<Failure>,
 }
@@ -63,9 +66,10 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{}: {} operations checked, {} failed",
+            "{}: {} operations checked ({} bodies schema-validated), {} failed",
             self.name,
             self.checked,
+            self.validated,
             self.failures.len()
         )?;
         for failure in &self.failures {
@@ -100,6 +104,7 @@ pub fn check_all(spec: &LoadedSpec, model: &ApiModel, base_url: &str) -> Result<
             });
         }
     }
+    report.validated = validators.used();
     Ok(report)
 }
 

@@ -1,11 +1,13 @@
 //! Shared helpers for the mockloop test suite: a cached Python venv with a
 //! generated mock's requirements and the test tools ([`venv`]), a mock
 //! running under uvicorn ([`server`]), static checks of the generated Python
-//! ([`python`]), a conformance check of every operation ([`conformance`])
-//! and a schemathesis run ([`schemathesis`]).
+//! ([`python`]), a conformance check of every operation ([`conformance`]),
+//! a schemathesis run ([`schemathesis`]), and all of it per spec, in
+//! parallel ([`pipeline`]).
 pub mod conformance;
 mod error;
 pub mod paths;
+pub mod pipeline;
 pub mod python;
 pub mod schemathesis;
 pub mod server;

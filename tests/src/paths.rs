@@ -36,9 +36,10 @@ pub fn shared_specs_dir() -> PathBuf {
     workspace_root().join("../shared/specs")
 }
 
-/// Every API description under `dir` (recursively), sorted: files ending in
-/// `.json`, `.yaml` or `.yml` whose top level has a `swagger` or `openapi`
-/// key. Fragments pulled in by `$ref` (which have neither) are left out.
+/// Every API description under `dir` (recursively, skipping folders named
+/// `invalid`), sorted: files ending in `.json`, `.yaml` or `.yml` whose top
+/// level has a `swagger` or `openapi` key. Fragments pulled in by `$ref`
+/// (which have neither) are left out.
 pub fn spec_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     collect_specs(dir, &mut found);
@@ -53,7 +54,9 @@ fn collect_specs(dir: &Path, found: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect_specs(&path, found);
+            if path.file_name().is_some_and(|name| name != "invalid") {
+                collect_specs(&path, found);
+            }
         } else if is_description(&path) {
             found.push(path);
         }
@@ -95,6 +98,8 @@ mod tests {
         std::fs::write(dir.path().join("b.json"), "{\n  \"swagger\": \"2.0\"}").unwrap();
         std::fs::write(dir.path().join("c.yaml"), "type: object\n").unwrap();
         std::fs::write(dir.path().join("d.txt"), "openapi: 3.0.0\n").unwrap();
+        std::fs::create_dir(dir.path().join("invalid")).unwrap();
+        std::fs::write(dir.path().join("invalid/e.yaml"), "openapi: 9\n").unwrap();
         let names: Vec<_> = spec_files(dir.path())
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

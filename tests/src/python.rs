@@ -23,24 +23,12 @@ pub fn python_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// The rules checked: pyflakes (`F`: undefined names, unused imports, ...)
-/// and pycodestyle's error classes (`E4`, `E7`, `E9`), i.e. ruff's classic
-/// defaults, spelled out because newer ruff releases default to more.
-pub const RUFF_RULES: &str = "E4,E7,E9,F";
-
-/// `ruff check --select` [`RUFF_RULES`] on `dir`, ignoring any
-/// configuration files and writing no cache.
+/// `ruff check .` inside `dir`, as a user would run it: the pinned ruff's
+/// default rules plus the project's own `ruff.toml`, writing no cache.
 pub fn ruff_check(venv: &Venv, dir: &Path) -> Result<()> {
     let mut command = venv.module("ruff");
     command
-        .args([
-            "check",
-            "--isolated",
-            "--no-cache",
-            "--output-format",
-            "concise",
-        ])
-        .args(["--select", RUFF_RULES, "."])
+        .args(["check", "--no-cache", "--output-format", "concise", "."])
         .current_dir(dir);
     run(&mut command).map(drop)
 }

@@ -1,5 +1,6 @@
 //! Tests of the end-to-end harness itself, against a hand-written FastAPI
-//! app (`tests/fixtures/handmade`) that conforms to its description.
+//! app (`tests/fixtures/handmade`) that conforms to its description, run
+//! with the generator's pinned requirements.
 // Helpers panic to report failures, like the tests that call them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,9 +13,14 @@ use serde_json::json;
 fn fixture() -> (tempfile::TempDir, PathBuf) {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/handmade");
     let dir = tempfile::tempdir().unwrap();
-    for name in ["main.py", "openapi.json", "requirements_mock.txt"] {
+    for name in ["main.py", "openapi.json"] {
         std::fs::copy(source.join(name), dir.path().join(name)).unwrap();
     }
+    // The generator's pinned requirements, so the venv is the one the
+    // end-to-end tests use.
+    let requirements =
+        mockloop_tests::paths::workspace_root().join("templates/fastapi/requirements_mock.txt");
+    std::fs::copy(requirements, dir.path().join("requirements_mock.txt")).unwrap();
     let path = dir.path().to_path_buf();
     (dir, path)
 }

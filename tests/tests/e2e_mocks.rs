@@ -1,0 +1,119 @@
+//! End to end: every spec's generated mock passes ruff and py_compile,
+//! starts under uvicorn, serves `/health` and the original description at
+//! `/openapi.json`, and answers a valid request to every operation with a
+//! documented status, media type and schema-valid body.
+//!
+//! Python 3 with the venv module and network access to PyPI (or
+//! `PIP_FIND_LINKS`) are needed; the venv is cached in
+//! `target/mockloop-venv/`.
+// Helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
+use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, spec_files};
+use mockloop_tests::pipeline::{default_workers, exercise_all, failures};
+use mockloop_tests::{MockServer, Venv, conformance, python, schemathesis};
+
+fn assert_all_pass(specs: &[PathBuf]) {
+    let out = tempfile::tempdir().unwrap();
+    let outcomes = exercise_all(specs, out.path(), default_workers());
+    let failed = failures(&outcomes);
+    let count = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
+    assert!(
+        failed.is_empty(),
+        "{count} of {} mocks failed:\n{failed}",
+        outcomes.len()
+    );
+}
+
+#[test]
+fn repo_specs() {
+    let specs = spec_files(&repo_specs_dir());
+    assert!(
+        !specs.is_empty(),
+        "no specs in {}",
+        repo_specs_dir().display()
+    );
+    assert_all_pass(&specs);
+}
+
+#[test]
+fn oai_examples() {
+    let dir = shared_specs_dir().join("oai");
+    if !dir.is_dir() {
+        eprintln!(
+            "\n\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !!! SKIPPED oai_examples: {} is missing (clone ../shared beside the repo)\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
+            dir.display()
+        );
+        return;
+    }
+    let specs = spec_files(&dir);
+    assert!(!specs.is_empty(), "no specs in {}", dir.display());
+    assert_all_pass(&specs);
+}
+
+/// GitHub's description is large (≈900 operations): it must generate,
+/// compile and start; conformance is left to the smaller specs.
+#[test]
+fn github_spec_starts() {
+    let spec = shared_specs_dir().join("github/api.github.com.json");
+    if !spec.is_file() {
+        eprintln!(
+            "\n!!! SKIPPED github_spec_starts: {} is missing\n",
+            spec.display()
+        );
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (dir, project) = generate_project(
+        &spec.to_string_lossy(),
+        out.path(),
+        Some("github"),
+        &RenderOptions::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert!(project.operation_count > 500, "{}", project.operation_count);
+    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    python::py_compile(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    conformance::check_health(&server.url())
+        .unwrap_or_else(|err| panic!("{err}\n{}", server.output()));
+}
+
+/// Schemathesis, positive mode, on two small mocks: a 3.0 one with a path
+/// server and a 2.0 one with a `basePath`.
+#[test]
+fn schemathesis_accepts_mocks() {
+    for name in [
+        "openapi30-petstore-expanded.yaml",
+        "swagger2-petstore-minimal.yaml",
+    ] {
+        let spec = repo_specs_dir().join(name);
+        run_schemathesis(&spec);
+    }
+}
+
+fn run_schemathesis(spec: &Path) {
+    let out = tempfile::tempdir().unwrap();
+    let input = spec.to_string_lossy();
+    let (dir, _) = generate_project(&input, out.path(), Some("mock"), &RenderOptions::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let model = ApiModel::from_spec(&load_spec(&input).unwrap()).unwrap();
+    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    // The mock's own copy of the description, as it serves it.
+    let served = format!("{}/openapi.json", server.url());
+    schemathesis::run(&venv, &served, &server.url(), &model.base_path, 10).unwrap_or_else(|err| {
+        panic!(
+            "{}: {err}\n--- server output ---\n{}",
+            spec.display(),
+            server.output()
+        )
+    });
+}
