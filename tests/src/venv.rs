@@ -305,6 +305,18 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_python_is_explained() {
+        let err = python_version("/nonexistent/python3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/python3"), "{err}");
+        assert!(
+            err.contains("python3-venv") && err.contains("MOCKLOOP_PYTHON"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn dead_holders_lose_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
