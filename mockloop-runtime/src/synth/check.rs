@@ -1,0 +1,118 @@
+//! Validation of values against document schemas, with compiled validators
+//! cached for the life of one [`Checker`].
+use std::collections::HashMap;
+
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::Value;
+
+/// The URI under which the whole document is registered; every internal
+/// `$ref` (`#/components/schemas/X`) is rewritten to start with it.
+pub(crate) const BASE_URI: &str = "https://mockloop.invalid/document.json";
+
+/// Most instance locations reported for one failed validation.
+const MAX_ERROR_PATHS: usize = 16;
+
+/// Validates values against schemas of one document (JSON Schema 2020-12,
+/// formats asserted). Validators are compiled once per distinct schema.
+pub(crate) struct Checker<'a> {
+    /// The document as a prepared resource registry; `None` if it could not
+    /// be registered (then nothing can be checked).
+    registry: Option<Registry<'a>>,
+    /// Compiled validators by the schema's JSON text; `None` records a schema
+    /// that does not compile.
+    cache: HashMap<String, Option<Validator>>,
+}
+
+impl<'a> Checker<'a> {
+    /// Registers `document` once; validators compiled later resolve refs in it.
+    pub(crate) fn new(document: &'a Value) -> Self {
+        let registry = Registry::new()
+            .draft(Draft::Draft202012)
+            .retrieve_known_draft_meta_schemas(false)
+            .add(BASE_URI, document)
+            .and_then(|builder| builder.prepare())
+            .ok();
+        Self {
+            registry,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Whether `instance` is valid against `schema`; `None` when the schema
+    /// cannot be compiled (then the caller cannot know).
+    pub(crate) fn is_valid(&mut self, schema: &Value, instance: &Value) -> Option<bool> {
+        self.validator(schema).map(|v| v.is_valid(instance))
+    }
+
+    /// The instance locations (JSON pointers) of the errors of `instance`
+    /// against `schema`: empty if valid, `None` if the schema does not compile.
+    pub(crate) fn error_paths(&mut self, schema: &Value, instance: &Value) -> Option<Vec<String>> {
+        let validator = self.validator(schema)?;
+        if validator.is_valid(instance) {
+            return Some(Vec::new());
+        }
+        let mut paths: Vec<String> = Vec::new();
+        for error in validator.iter_errors(instance).take(MAX_ERROR_PATHS) {
+            let path = error.instance_path().as_str().to_owned();
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        if paths.is_empty() {
+            paths.push(String::new());
+        }
+        Some(paths)
+    }
+
+    /// The compiled validator of `schema`, compiling it on first use.
+    fn validator(&mut self, schema: &Value) -> Option<&Validator> {
+        let key = match schema {
+            Value::Object(map) if map.len() == 1 => match map.get("$ref") {
+                Some(Value::String(target)) => target.clone(),
+                _ => schema.to_string(),
+            },
+            _ => schema.to_string(),
+        };
+        if !self.cache.contains_key(&key) {
+            let compiled = self.compile(schema);
+            self.cache.insert(key.clone(), compiled);
+        }
+        self.cache.get(&key).and_then(Option::as_ref)
+    }
+
+    /// Compiles `schema` with its internal refs pointing into the document.
+    fn compile(&self, schema: &Value) -> Option<Validator> {
+        let registry = self.registry.as_ref()?;
+        let rewritten = rebase_refs(schema);
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .with_registry(registry)
+            .should_validate_formats(true)
+            .build(&rewritten)
+            .ok()
+    }
+}
+
+/// A copy of `schema` whose document-internal `$ref`s (`#/...`) are absolute
+/// references into the registered document.
+fn rebase_refs(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let value = match (key.as_str(), value) {
+                        ("$ref", Value::String(target)) if target.starts_with('#') => {
+                            Value::String(format!("{BASE_URI}{target}"))
+                        }
+                        // Data, not subschemas: copied as is.
+                        ("enum" | "const" | "example" | "examples" | "default", _) => value.clone(),
+                        _ => rebase_refs(value),
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(rebase_refs).collect()),
+        other => other.clone(),
+    }
+}
