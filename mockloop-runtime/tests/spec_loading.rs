@@ -278,7 +278,7 @@ paths:
             X-List: { type: array, items: { type: string } }
           schema: { $ref: "#/definitions/Pet" }
           examples:
-            application/json: { id: 1 }
+            application/json: '{"id": 1}'
         404: { $ref: "#/responses/NotFound" }
   /form:
     put:

@@ -53,6 +53,36 @@ pub(crate) fn render(tokens: &[String]) -> String {
     out
 }
 
+/// One step of a path being walked, borrowed from the document where possible.
+#[derive(Debug, Clone)]
+pub(crate) enum Step<'a> {
+    /// An object key.
+    Key(&'a str),
+    /// An array index.
+    Index(usize),
+    /// A key or index from a parsed pointer.
+    Owned(String),
+}
+
+/// Renders walked steps as a `#/a/b` pointer.
+pub(crate) fn render_steps(path: &[Step<'_>]) -> String {
+    let mut out = String::from("#");
+    for step in path {
+        out.push('/');
+        match step {
+            Step::Key(key) => out.push_str(&escape(key)),
+            Step::Index(i) => out.push_str(&i.to_string()),
+            Step::Owned(token) => out.push_str(&escape(token)),
+        }
+    }
+    out
+}
+
+/// Steps from pointer tokens.
+pub(crate) fn owned_steps(tokens: &[String]) -> Vec<Step<'static>> {
+    tokens.iter().cloned().map(Step::Owned).collect()
+}
+
 fn unescape(token: &str) -> String {
     if token.contains('~') {
         token.replace("~1", "/").replace("~0", "~")

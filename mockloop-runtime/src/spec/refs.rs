@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::spec::bundle::container_mut;
 use crate::spec::kind::{Kind, Shape, is_schema_keyword};
 use crate::spec::names::Names;
-use crate::spec::pointer::{self, escape, lookup, render};
+use crate::spec::pointer::{self, Step, escape, lookup, owned_steps, render, render_steps};
 
 /// How many `$ref`-only schemas may be chained before giving up.
 const MAX_REF_CHAIN: usize = 64;
@@ -45,7 +45,7 @@ pub(crate) fn resolve(
     let mut hoisted = Vec::new();
     while let Some((name, tokens)) = resolver.queue.pop_front() {
         let target = lookup(document, &tokens).unwrap_or(&Value::Null);
-        let mut path = tokens.clone();
+        let mut path = owned_steps(&tokens);
         hoisted.push((name, resolver.walk(target, Kind::Schema, &mut path)?));
     }
     if let Some(schemas) = container_mut(&mut output, container) {
@@ -70,14 +70,14 @@ struct Resolver<'a> {
     queue: VecDeque<(String, Vec<String>)>,
 }
 
-impl Resolver<'_> {
-    fn walk(&mut self, value: &Value, kind: Kind, path: &mut Vec<String>) -> Result<Value> {
+impl<'a> Resolver<'a> {
+    fn walk(&mut self, value: &'a Value, kind: Kind, path: &mut Vec<Step<'a>>) -> Result<Value> {
         match value {
             Value::Object(map) if kind != Kind::Opaque => self.walk_object(map, kind, path),
             Value::Array(items) if kind != Kind::Opaque => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    path.push(i.to_string());
+                    path.push(Step::Index(i));
                     let walked = self.walk(item, kind, path);
                     path.pop();
                     out.push(walked?);
@@ -90,9 +90,9 @@ impl Resolver<'_> {
 
     fn walk_object(
         &mut self,
-        map: &Map<String, Value>,
+        map: &'a Map<String, Value>,
         kind: Kind,
-        path: &mut Vec<String>,
+        path: &mut Vec<Step<'a>>,
     ) -> Result<Value> {
         let reference = match map.get("$ref") {
             Some(Value::String(reference)) if kind.takes_refs() => Some(reference),
@@ -113,7 +113,7 @@ impl Resolver<'_> {
             if key == "$ref" && reference.is_some() {
                 continue;
             }
-            path.push(key.clone());
+            path.push(Step::Key(key));
             let walked = self.walk_field(value, kind.field(key), path);
             path.pop();
             out.insert(key.clone(), walked?);
@@ -121,13 +121,18 @@ impl Resolver<'_> {
         Ok(Value::Object(out))
     }
 
-    fn walk_field(&mut self, value: &Value, shape: Shape, path: &mut Vec<String>) -> Result<Value> {
+    fn walk_field(
+        &mut self,
+        value: &'a Value,
+        shape: Shape,
+        path: &mut Vec<Step<'a>>,
+    ) -> Result<Value> {
         match (shape, value) {
             (Shape::One(kind), _) => self.walk(value, kind, path),
             (Shape::Map(kind), Value::Object(map)) => {
                 let mut out = Map::with_capacity(map.len());
                 for (key, item) in map {
-                    path.push(key.clone());
+                    path.push(Step::Key(key));
                     let walked = self.walk(item, kind, path);
                     path.pop();
                     out.insert(key.clone(), walked?);
@@ -138,16 +143,16 @@ impl Resolver<'_> {
         }
     }
 
-    fn unresolved(&self, reference: &str, path: &[String], reason: String) -> Error {
+    fn unresolved(&self, reference: &str, path: &[Step<'_>], reason: String) -> Error {
         Error::UnresolvedRef {
             source_name: self.source_name.to_owned(),
             reference: reference.to_owned(),
-            location: render(path),
+            location: render_steps(path),
             reason,
         }
     }
 
-    fn tokens(&self, reference: &str, path: &[String]) -> Result<Vec<String>> {
+    fn tokens(&self, reference: &str, path: &[Step<'_>]) -> Result<Vec<String>> {
         let Some(fragment) = reference.strip_prefix('#') else {
             return Err(self.unresolved(
                 reference,
@@ -159,7 +164,7 @@ impl Resolver<'_> {
     }
 
     /// The normalised target of a schema reference.
-    fn schema_ref(&mut self, reference: &str, path: &[String]) -> Result<String> {
+    fn schema_ref(&mut self, reference: &str, path: &[Step<'_>]) -> Result<String> {
         let mut tokens = self.tokens(reference, path)?;
         for _ in 0..MAX_REF_CHAIN {
             let pointer = render(&tokens);
@@ -179,7 +184,7 @@ impl Resolver<'_> {
                     if let Some(Value::String(next)) = target.get("$ref")
                         && target.as_object().is_some_and(|map| map.len() == 1)
                     {
-                        tokens = self.tokens(next, &tokens)?;
+                        tokens = self.tokens(next, &owned_steps(&tokens))?;
                         continue;
                     }
                     let name = self.names.claim(&hoist_base(&tokens, self.container));
@@ -198,7 +203,7 @@ impl Resolver<'_> {
     }
 
     /// The resolved target of a non-schema reference.
-    fn inline(&mut self, reference: &str, kind: Kind, path: &[String]) -> Result<Value> {
+    fn inline(&mut self, reference: &str, kind: Kind, path: &[Step<'_>]) -> Result<Value> {
         let key = (reference.to_owned(), kind);
         if let Some(done) = self.memo.get(&key) {
             return Ok(done.clone());
@@ -215,7 +220,7 @@ impl Resolver<'_> {
             ));
         };
         self.inlining.push(reference.to_owned());
-        let mut inner = tokens;
+        let mut inner = owned_steps(&tokens);
         let walked = self.walk(target, kind, &mut inner);
         self.inlining.pop();
         let walked = walked?;

@@ -271,13 +271,25 @@ impl Operation<'_> {
                     entry.insert("schema".to_owned(), schema.clone());
                 }
                 if let Some(example) = examples.remove(&media_type) {
-                    entry.insert("example".to_owned(), example);
+                    entry.insert("example".to_owned(), json_example(&media_type, example));
                 }
                 content.insert(media_type, Value::Object(entry));
             }
             out.insert("content".to_owned(), Value::Object(content));
         }
         Value::Object(out)
+    }
+}
+
+/// A JSON example written as a string of JSON (as 2.0 examples often are)
+/// becomes the JSON value it spells.
+fn json_example(media_type: &str, example: Value) -> Value {
+    let is_json = media_type.to_ascii_lowercase().contains("json");
+    match &example {
+        Value::String(text) if is_json && text.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(text).unwrap_or(example)
+        }
+        _ => example,
     }
 }
 
