@@ -19,6 +19,36 @@
 //!   `xml`, `externalDocs`, `deprecated`) are kept.
 //! * 3.1 `webhooks` are kept under `webhooks`, with refs inlined like paths.
 //! * `paths` always exists (it may be empty).
+//!
+//! Details of the shape:
+//!
+//! * In `#/components/schemas/<Name>`, `<Name>` is the key in
+//!   `components.schemas`, escaped as a JSON pointer token (`~0`, `~1`), never
+//!   percent-encoded; every such reference resolves.
+//! * A bundled external schema is named after the last pointer token of the
+//!   reference (`defs.yaml#/Error` → `Error`) or else the file stem
+//!   (`../common/Error.yaml` → `Error`). Characters outside `[A-Za-z0-9._-]`
+//!   become `_`; on a clash `_2`, `_3`, … is appended. A container entry that
+//!   is nothing but an external `$ref` (`Pet: {$ref: Pet.yaml}`) receives the
+//!   content under its own name.
+//! * A schema reference that points deeper than a component
+//!   (`#/components/schemas/Pet/properties/tag`, `…/$defs/id`, or anywhere
+//!   else in the document) is hoisted into a new component named from the
+//!   pointer without schema keywords (`Pet_tag`, `Owner_id`).
+//! * The other `components` sections (parameters, responses, …) stay, with
+//!   their references inlined too; nothing needs to look them up.
+//! * Sibling keywords of a non-schema `$ref` are laid over the inlined copy
+//!   (3.1 `summary`/`description` overrides; path-item merging). Sibling
+//!   keywords of a schema `$ref` are kept for 3.1 and dropped (with a
+//!   warning) for 2.0 and 3.0, which ignore them.
+//! * A `nullable` schema without `type` and with `$ref`/`allOf`/`anyOf`/
+//!   `oneOf`/`not`/`const` becomes `{annotations…, anyOf: [{…}, {type: "null"}]}`.
+//! * Swagger 2.0: `servers` is one entry per scheme (`http` when none is
+//!   given) of `scheme://host+basePath`, or `[{url: basePath}]` without a
+//!   host; request and response content default to `application/json`;
+//!   `x-example` on a parameter becomes `example`; a JSON response example
+//!   written as a string of JSON is parsed; top-level `parameters` and
+//!   `responses` are inlined where used and not kept.
 
 /// The version of the description as the user wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

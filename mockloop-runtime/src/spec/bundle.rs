@@ -107,7 +107,7 @@ impl Bundler {
     fn claim_direct_entries(&mut self) -> Result<HashSet<String>> {
         let root = Rc::clone(&self.root);
         let mut direct = HashSet::new();
-        let Some(Value::Object(entries)) = lookup_path(&root.value, self.container) else {
+        let Some(Value::Object(entries)) = pointer::lookup_keys(&root.value, self.container) else {
             return Ok(direct);
         };
         for (name, entry) in entries {
@@ -326,12 +326,8 @@ fn has_external_refs(value: &Value) -> bool {
     }
 }
 
-fn lookup_path<'a>(root: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(root, |node, key| node.get(key))
-}
-
 fn lookup_names(root: &Value, container: &[&str]) -> impl Iterator<Item = String> {
-    lookup_path(root, container)
+    pointer::lookup_keys(root, container)
         .and_then(Value::as_object)
         .map(|map| map.keys().cloned().collect::<Vec<_>>())
         .unwrap_or_default()

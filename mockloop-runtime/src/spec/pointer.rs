@@ -34,6 +34,11 @@ pub(crate) fn lookup<'a>(root: &'a Value, tokens: &[String]) -> Option<&'a Value
     })
 }
 
+/// Follows plain object keys from `root`.
+pub(crate) fn lookup_keys<'a>(root: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(root, |node, key| node.get(key))
+}
+
 /// Escapes one token for use in a JSON pointer.
 pub(crate) fn escape(token: &str) -> String {
     if token.contains(['~', '/']) {

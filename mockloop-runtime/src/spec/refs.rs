@@ -27,7 +27,7 @@ pub(crate) fn resolve(
     container: &'static [&'static str],
     source_name: &str,
 ) -> Result<Value> {
-    let existing = lookup_path(document, container)
+    let existing = pointer::lookup_keys(document, container)
         .and_then(Value::as_object)
         .map(|map| map.keys().cloned().collect::<Vec<_>>())
         .unwrap_or_default();
@@ -244,8 +244,4 @@ fn hoist_base(tokens: &[String], container: &[&str]) -> String {
         .filter(|t| !is_schema_keyword(t) && *t != "schema")
         .collect();
     parts.join("_")
-}
-
-fn lookup_path<'a>(root: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(root, |node, key| node.get(key))
 }

@@ -109,6 +109,7 @@ impl Location {
 /// Parses JSON, falling back to YAML. The error reports the parser that fits
 /// the text best (JSON when it starts with `{` or `[`), with line and column.
 pub(crate) fn parse(text: &str, source_name: &str) -> Result<Value> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let json_error = match serde_json::from_str::<Value>(text) {
         Ok(value) => return Ok(value),
         Err(err) => err,
