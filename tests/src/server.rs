@@ -39,15 +39,22 @@ pub struct MockServer {
 
 impl MockServer {
     /// Starts the mock in `mock_dir` with `venv`'s interpreter on a free
-    /// loopback port and waits until `GET /health` answers 2xx.
+    /// loopback port and waits up to [`START_TIMEOUT`] until `GET /health`
+    /// answers 2xx.
     pub fn start(mock_dir: &Path, venv: &Venv) -> Result<Self> {
+        Self::start_with_timeout(mock_dir, venv, START_TIMEOUT)
+    }
+
+    /// [`MockServer::start`] with another timeout, for very large mocks or
+    /// busy machines.
+    pub fn start_with_timeout(mock_dir: &Path, venv: &Venv, timeout: Duration) -> Result<Self> {
         let mut last = None;
         // A port found free can be taken by someone else before uvicorn binds
         // it; that shows as "address already in use", and a new port is tried.
         for _ in 0..3 {
             let port = free_port(mock_dir)?;
             let mut server = Self::spawn(mock_dir, venv, port)?;
-            match server.wait_healthy() {
+            match server.wait_healthy(timeout) {
                 Ok(()) => return Ok(server),
                 Err(err) => {
                     let retry = server.output().contains("already in use");
@@ -96,7 +103,7 @@ impl MockServer {
         })
     }
 
-    fn wait_healthy(&mut self) -> Result<()> {
+    fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
@@ -104,7 +111,7 @@ impl MockServer {
         let url = format!("{}/health", self.url());
         let started = Instant::now();
         let mut last = String::from("no answer yet");
-        while started.elapsed() < START_TIMEOUT {
+        while started.elapsed() < timeout {
             if let Ok(Some(status)) = self.child.try_wait() {
                 // Let the capture threads drain the pipes.
                 std::thread::sleep(Duration::from_millis(100));
@@ -117,9 +124,7 @@ impl MockServer {
             }
             std::thread::sleep(Duration::from_millis(150));
         }
-        Err(self.start_error(format!(
-            "no 2xx from /health within {START_TIMEOUT:?} ({last})"
-        )))
+        Err(self.start_error(format!("no 2xx from /health within {timeout:?} ({last})")))
     }
 
     fn start_error(&self, reason: String) -> Error {

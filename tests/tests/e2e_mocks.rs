@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
 use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, spec_files};
@@ -79,7 +80,9 @@ fn github_spec() {
         .unwrap_or_else(|err| panic!("{err}"));
     python::ruff_check(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
     python::py_compile(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    // Importing 1200 routes takes seconds, more on a loaded 2-core machine.
+    let server = MockServer::start_with_timeout(&dir, &venv, Duration::from_secs(120))
+        .unwrap_or_else(|err| panic!("{err}"));
     conformance::check_health(&server.url())
         .unwrap_or_else(|err| panic!("{err}\n{}", server.output()));
     let spec = load_spec(&spec.to_string_lossy()).unwrap();
