@@ -73,11 +73,11 @@ pub fn main() -> ExitCode {
 }
 
 fn generate(args: &GenerateArgs) -> ExitCode {
-    if let Some(name) = &args.name {
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-            eprintln!("error: --name must be a plain folder name, not {name:?}");
-            return ExitCode::from(2);
-        }
+    if let Some(name) = &args.name
+        && (name.is_empty() || name.contains(['/', '\\']) || name == "." || name == "..")
+    {
+        eprintln!("error: --name must be a plain folder name, not {name:?}");
+        return ExitCode::from(2);
     }
     match generate_project(&args.spec, &args.out, args.name.as_deref(), &args.options()) {
         Ok((folder, project)) => {

@@ -54,7 +54,9 @@ pub enum Error {
         reason: String,
     },
     /// The document declares a version we do not read.
-    #[error("{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x)")]
+    #[error(
+        "{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x)"
+    )]
     UnsupportedVersion {
         /// The file or URL.
         source_name: String,

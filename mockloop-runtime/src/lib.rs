@@ -12,15 +12,21 @@ mod model;
 mod render;
 mod spec;
 mod synth;
+mod tool_input;
 
 pub use model::{ApiModel, Operation, Param, ParamLocation, RequestBody, ResponseSpec};
 
 pub use error::{Error, Result};
 
+#[doc = include_str!("../../mockloop-macros/attributes.md")]
+pub use mockloop_macros::ToolInput;
 pub use render::{
     GeneratedProject, RenderOptions, generate_project, render_project, write_project,
 };
 pub use spec::{LoadedSpec, SpecVersion, load_spec, load_spec_str};
+#[doc(hidden)]
+pub use tool_input::__private;
+pub use tool_input::{ToolInput, ToolSchema};
 
 /// The version of this generator, recorded in every generated manifest.
 pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");

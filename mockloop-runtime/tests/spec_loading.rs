@@ -1,4 +1,6 @@
 //! Loading and normalising real-world and hand-written descriptions.
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::{Path, PathBuf};
 
 use mockloop_runtime::{Error, LoadedSpec, SpecVersion, load_spec, load_spec_str};

@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release -p mockloop-tests --example bench_generate -- [SPEC] [RUNS]`
 //! (default: GitHub's REST API description from `../shared/specs`, 5 runs).
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::time::{Duration, Instant};
 
 use mockloop_runtime::{RenderOptions, generate_project, load_spec, render_project};
@@ -10,7 +12,11 @@ use mockloop_runtime::{RenderOptions, generate_project, load_spec, render_projec
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let spec = args.next().unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/specs/github/api.github.com.json").to_owned()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/specs/github/api.github.com.json"
+        )
+        .to_owned()
     });
     let runs: u32 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(5);
     let out = tempfile::tempdir()?;
@@ -28,10 +34,15 @@ fn main() -> anyhow::Result<()> {
         render.push(rendered_at.elapsed());
         drop((loaded, project));
         let whole = Instant::now();
-        let (_, project) = generate_project(&spec, out.path(), Some(&format!("run{run}")), &options)?;
+        let (_, project) =
+            generate_project(&spec, out.path(), Some(&format!("run{run}")), &options)?;
         total.push(whole.elapsed());
         if run == 0 {
-            println!("{spec}: {} operations, {} files", project.operation_count, project.files.len());
+            println!(
+                "{spec}: {} operations, {} files",
+                project.operation_count,
+                project.files.len()
+            );
         }
     }
     println!("load + normalise : {}", summary(&load));
@@ -58,6 +69,11 @@ fn summary(times: &[Duration]) -> String {
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l["VmHWM:".len()..].trim().to_owned()))
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown (no /proc)".to_owned())
 }

@@ -1,5 +1,7 @@
 //! Regenerates every snapshot of the generated files and error texts:
 //! `cargo run -p mockloop-tests --example regen_snapshots`.
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::process::Command;
 
 fn main() -> anyhow::Result<()> {

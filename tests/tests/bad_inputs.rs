@@ -1,5 +1,7 @@
 //! Bad inputs get a clear error naming the file and the problem; the error
 //! text is part of the contract, so it is snapshotted.
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::Path;
 
 use mockloop_runtime::{RenderOptions, generate_project, load_spec};
@@ -43,7 +45,12 @@ fn unreachable_url() {
 fn failure_leaves_nothing_behind() {
     let out = tempfile::tempdir().expect("temp dir");
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/invalid/ref-to-nowhere.yaml");
-    let result = generate_project(&spec.to_string_lossy(), out.path(), Some("mock"), &RenderOptions::default());
+    let result = generate_project(
+        &spec.to_string_lossy(),
+        out.path(),
+        Some("mock"),
+        &RenderOptions::default(),
+    );
     assert!(result.is_err());
     let left: Vec<_> = std::fs::read_dir(out.path()).expect("readable").collect();
     assert!(left.is_empty(), "left behind: {left:?}");

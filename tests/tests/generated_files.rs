@@ -2,6 +2,8 @@
 //!
 //! Regenerate with `cargo run -p mockloop-tests --example regen_snapshots`
 //! (or `cargo insta review`).
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::Path;
 
 use mockloop_runtime::{RenderOptions, load_spec, render_project};
@@ -14,7 +16,8 @@ fn slug(path: &str) -> String {
 }
 
 fn render(spec: &Path) -> std::collections::BTreeMap<String, String> {
-    let loaded = load_spec(&spec.to_string_lossy()).unwrap_or_else(|err| panic!("{}: {err}", spec.display()));
+    let loaded = load_spec(&spec.to_string_lossy())
+        .unwrap_or_else(|err| panic!("{}: {err}", spec.display()));
     render_project(&loaded, &RenderOptions::default())
         .unwrap_or_else(|err| panic!("{}: {err}", spec.display()))
         .files
@@ -31,7 +34,8 @@ fn generated_files() {
 
 #[test]
 fn multi_file_spec() {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/petstore-separate/spec/swagger.yaml");
+    let spec =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/petstore-separate/spec/swagger.yaml");
     for (path, text) in render(&spec) {
         insta::assert_snapshot!(format!("petstore_separate__{}", slug(&path)), text);
     }

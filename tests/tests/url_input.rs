@@ -1,5 +1,7 @@
 //! Specs can be loaded from http(s) URLs, relative external `$ref`s
 //! included, and a failing URL gets an error naming it.
+// Test helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -104,14 +104,13 @@ fn build_response(
         examples: IndexMap::new(),
         headers: headers(response.get("headers"), op_key, status, synth),
     };
-    if let (Some(chosen), Some(content)) = (chosen, content) {
-        if let Some(media) = content.get(&chosen) {
-            let examples =
-                synth.media_examples(media, op_key, seed_for(&[op_key, status, &chosen]));
-            spec.schema = media.get("schema").cloned();
-            spec.body = Some(examples.default);
-            spec.examples = examples.named;
-        }
+    if let (Some(chosen), Some(content)) = (chosen, content)
+        && let Some(media) = content.get(&chosen)
+    {
+        let examples = synth.media_examples(media, op_key, seed_for(&[op_key, status, &chosen]));
+        spec.schema = media.get("schema").cloned();
+        spec.body = Some(examples.default);
+        spec.examples = examples.named;
     }
     spec
 }

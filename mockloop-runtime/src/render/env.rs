@@ -57,10 +57,11 @@ pub(super) fn static_files(folder: &str) -> Vec<(String, &'static str)> {
 fn collect_static(dir: &'static Dir<'static>, folder: &str, out: &mut Vec<(String, &'static str)>) {
     for file in dir.files() {
         let path = file.path().to_string_lossy().replace('\\', "/");
-        if path.starts_with(folder) && !path.ends_with(".j2") {
-            if let Some(text) = file.contents_utf8() {
-                out.push((path, text));
-            }
+        if path.starts_with(folder)
+            && !path.ends_with(".j2")
+            && let Some(text) = file.contents_utf8()
+        {
+            out.push((path, text));
         }
     }
     for sub in dir.dirs() {
