@@ -33,7 +33,7 @@ use generate::Gen;
 use pattern::PatternCache;
 
 /// Generations tried for one value before the best effort is returned.
-const ATTEMPTS: u64 = 4;
+const ATTEMPTS: u64 = 6;
 
 /// Named examples for one media type, plus the default one to serve.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +71,7 @@ impl<'a> Synthesizer<'a> {
         let mut best = Value::Null;
         for attempt in 0..ATTEMPTS {
             let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(attempt));
-            let value = {
+            let (value, used) = {
                 let mut generator = Gen::new(
                     self.document,
                     &mut self.checker,
@@ -79,7 +79,8 @@ impl<'a> Synthesizer<'a> {
                     rng,
                     avoid.clone(),
                 );
-                generator.any(schema, hint)
+                let value = generator.any(schema, hint);
+                (value, generator.used)
             };
             let Some(errors) = self.checker.error_paths(schema, &value) else {
                 return value;
@@ -89,11 +90,11 @@ impl<'a> Synthesizer<'a> {
             }
             best = value;
             for path in errors {
-                let path = if avoid.contains(&path) {
-                    parent(&path)
-                } else {
-                    path
-                };
+                let culprit = used.iter().find(|used| is_within(&path, used)).cloned();
+                let mut path = culprit.unwrap_or(path);
+                while avoid.contains(&path) && !path.is_empty() {
+                    path = parent(&path);
+                }
                 if !avoid.contains(&path) {
                     avoid.push(path);
                 }
@@ -107,6 +108,12 @@ impl<'a> Synthesizer<'a> {
     pub(crate) fn is_valid(&mut self, schema: &Value, instance: &Value) -> bool {
         self.checker.is_valid(schema, instance) != Some(false)
     }
+}
+
+/// Whether pointer `path` is `ancestor` or below it.
+fn is_within(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The parent of a JSON pointer (`/a/b` → `/a`, `/a` → ``).

@@ -33,6 +33,8 @@ pub(crate) struct Gen<'g, 'a> {
     pub(crate) path: String,
     /// Pointers under which examples and hints are not used (they failed).
     pub(crate) avoid: Vec<String>,
+    /// Pointers where a spec example or a realistic hint was used.
+    pub(crate) used: Vec<String>,
     /// Current nesting depth.
     depth: usize,
 }
@@ -54,6 +56,7 @@ impl<'g, 'a> Gen<'g, 'a> {
             refs: Vec::new(),
             path: String::new(),
             avoid,
+            used: Vec::new(),
             depth: 0,
         }
     }
@@ -121,6 +124,7 @@ impl<'g, 'a> Gen<'g, 'a> {
         if self.examples_allowed()
             && let Some(example) = schema_example(map)
         {
+            self.used.push(self.path.clone());
             return example.clone();
         }
         if let Some(constant) = map.get("const") {

@@ -43,6 +43,7 @@ impl Gen<'_, '_> {
             && let Some(text) = realistic::string(hint, &mut self.rng)
             && fits(&text)
         {
+            self.used.push(self.path.clone());
             return Value::String(text);
         }
         Value::String(self.generic_string(min, max))
