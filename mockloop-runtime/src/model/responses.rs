@@ -84,11 +84,7 @@ fn build_response(
         .map(|c| c.keys().cloned().collect())
         .unwrap_or_default();
     let bodyless = method.eq_ignore_ascii_case("HEAD") || code == 204 || code == 304 || code < 200;
-    let chosen = if bodyless {
-        None
-    } else {
-        preferred_media_type(&media_types).map(str::to_owned)
-    };
+    let chosen = preferred_media_type(&media_types).map(str::to_owned);
     let mut spec = ResponseSpec {
         status: status.to_owned(),
         status_code: code,
@@ -97,7 +93,7 @@ fn build_response(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
-        media_type: chosen.as_deref().map(served_media_type),
+        media_type: chosen.as_deref().filter(|_| !bodyless).map(served_media_type),
         media_types,
         schema: None,
         body: None,
@@ -107,12 +103,24 @@ fn build_response(
     if let (Some(chosen), Some(content)) = (chosen, content)
         && let Some(media) = content.get(&chosen)
     {
+        if bodyless || !has_body(media) {
+            // Documented media type but nothing to put in it: send the
+            // Content-Type alone, with an empty body.
+            spec.media_type = None;
+            spec.headers.insert("Content-Type".to_owned(), served_media_type(&chosen));
+            return spec;
+        }
         let examples = synth.media_examples(media, op_key, seed_for(&[op_key, status, &chosen]));
         spec.schema = media.get("schema").cloned();
         spec.body = Some(examples.default);
         spec.examples = examples.named;
     }
     spec
+}
+
+/// Whether a media type object describes a body (a schema or an example).
+fn has_body(media: &Value) -> bool {
+    ["schema", "example", "examples"].iter().any(|key| media.get(key).is_some())
 }
 
 /// Picks the media type to serve: JSON first, then other JSON-like types,

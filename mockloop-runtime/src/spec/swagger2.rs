@@ -257,7 +257,10 @@ impl Operation<'_> {
             };
             out.insert(key, converted);
         }
-        if schema.is_some() || !examples.is_empty() {
+        // A response without a schema still declares the `produces` types as
+        // its media types (clients and tools such as schemathesis expect
+        // that Content-Type), so keep them as content without a schema.
+        if schema.is_some() || !examples.is_empty() || !self.media.produces.is_empty() {
             let mut types = params::unique_or_default(&self.media.produces, DEFAULT_MEDIA_TYPE);
             for media_type in examples.keys() {
                 if !types.contains(media_type) {
