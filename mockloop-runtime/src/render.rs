@@ -3,6 +3,7 @@ mod context;
 mod env;
 mod output;
 mod python;
+mod validation;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::RenderOptions;
+use super::validation;
 use crate::GENERATOR_VERSION;
 use crate::model::{ApiModel, Operation, Param, ParamLocation};
 use crate::spec::{LoadedSpec, SpecVersion};
@@ -151,6 +152,10 @@ pub(super) fn data_files(
         ("mockloop.json".to_owned(), manifest(spec, model, options)),
         ("mock_data/operations.json".to_owned(), operations(model)),
         ("mock_data/openapi.json".to_owned(), spec.original.clone()),
+        (
+            "mock_data/validation.json".to_owned(),
+            validation::document(spec, model),
+        ),
     ]
 }
 

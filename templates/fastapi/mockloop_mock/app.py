@@ -1,12 +1,19 @@
 """The FastAPI application and the mock's own endpoints."""
 
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from mockloop_mock import settings
+from mockloop_mock import admin, overrides, scenarios, settings, validation
+from mockloop_mock.behaviour import InputError
+from mockloop_mock.logging_db import LogWriter
+from mockloop_mock.middleware import RequestLogMiddleware
 
 OPENAPI_PATH = settings.DATA_DIR / "openapi.json"
 
@@ -26,19 +33,43 @@ def health_payload() -> dict[str, Any]:
 
 
 def create_app() -> FastAPI:
-    """Creates the app with ``/health``, ``/openapi.json`` and ``/docs``.
+    """Creates the app with ``/health``, ``/openapi.json``, ``/docs``, the
+    admin API and the request log.
 
     ``/openapi.json`` serves the original API description, so ``/docs``
     documents the mocked API rather than the mock's internals.
     """
     manifest = settings.MANIFEST
+    writer = LogWriter(settings.DB_PATH) if settings.REQUEST_LOG else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scenarios.STORE.open(settings.DB_PATH)
+        overrides.STORE.open(settings.DB_PATH)
+        if writer is not None:
+            writer.start()
+        try:
+            yield
+        finally:
+            if writer is not None:
+                writer.stop()
+            scenarios.STORE.close()
+            overrides.STORE.close()
+
     app = FastAPI(
         title=manifest["api"]["title"],
         version=manifest["api"]["version"],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.add_middleware(RequestLogMiddleware, writer=writer)
+    app.add_exception_handler(
+        RequestValidationError, validation.invalid_request_handler
+    )
+    app.add_exception_handler(InputError, admin.input_error_handler)
+    app.include_router(admin.create_router(writer, time.monotonic()))
     reserved = set(manifest.get("reserved_routes", []))
     openapi_document = settings.load_json(OPENAPI_PATH)
 

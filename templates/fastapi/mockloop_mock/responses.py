@@ -1,24 +1,131 @@
-"""Serving the example responses precomputed by the generator."""
+"""Choosing and serving a response.
 
+The first of these that applies decides the response:
+
+1. the ``Prefer`` header (``code=``, ``example=``, ``dynamic=true``);
+2. the endpoint's override (``/admin/api/mock-data/responses``);
+3. the active scenario's entry for the endpoint;
+4. the documented default response (the first 2xx).
+
+An invalid request is answered 422 before any of them is looked at.
+"""
+
+import asyncio
 import json
+import random
 from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from mockloop_mock import settings
+from mockloop_mock import (
+    catalog,
+    dynamic,
+    overrides,
+    prefer,
+    scenarios,
+    settings,
+    validation,
+)
 
 OPERATIONS: dict[str, Any] = settings.load_json(settings.DATA_DIR / "operations.json")
+FAULT_BODY = {"error": "fault injected by mockloop", "status": 500}
 
 
-def mock_response(request: Request, key: str) -> Response:
+async def mock_response(request: Request, key: str) -> Response:
     """Answers a request for the operation ``key`` (e.g. ``GET /pets/{petId}``)."""
+    if settings.VALIDATION:
+        violations = await validation.request_violations(request, key)
+        if violations:
+            return validation.problem_response(violations)
     operation = OPERATIONS[key]
+    preference = prefer.parse(request.headers.get("prefer"))
+    if preference is not None:
+        return preferred_response(key, operation, preference)
+    configured = overrides.STORE.behaviour(key) or scenarios.STORE.behaviour(key)
+    if configured is not None:
+        return await configured_response(operation, configured)
     status = operation["default"]
     if status is None:
         return Response(status_code=200)
     return build_response(operation["responses"][status])
+
+
+def documented(
+    operation: dict[str, Any], code: int
+) -> tuple[str, dict[str, Any]] | None:
+    """The documented response for a status code: exact, range (``4XX``),
+    then ``default``."""
+    responses = operation["responses"]
+    for status in (str(code), f"{str(code)[0]}XX", "default"):
+        if status in responses:
+            return status, responses[status]
+    return None
+
+
+def preferred_response(
+    key: str, operation: dict[str, Any], preference: prefer.Preference
+) -> Response:
+    """The response a ``Prefer`` header asks for."""
+    if preference.code is not None:
+        found = documented(operation, preference.code)
+        if found is None:
+            return Response(status_code=preference.code)
+        status, entry = found
+        entry = {**entry, "status_code": preference.code}
+    elif operation["default"] is not None:
+        status = operation["default"]
+        entry = operation["responses"][status]
+    else:
+        return Response(status_code=200)
+    if preference.example is not None and preference.example in entry["examples"]:
+        entry = {**entry, "body": entry["examples"][preference.example]}
+    elif preference.dynamic and entry["media_type"] is not None:
+        schema = catalog.OPERATIONS[key]["responses"].get(status)
+        body = dynamic.synthesise(schema, random.getrandbits(64))
+        if schema is not None and body is not dynamic.NOTHING:
+            entry = {**entry, "body": body}
+    return build_response(entry)
+
+
+async def configured_response(
+    operation: dict[str, Any], config: dict[str, Any]
+) -> Response:
+    """The response an override or a scenario describes."""
+    delay = config.get("delay_ms")
+    if delay:
+        await asyncio.sleep(delay / 1000)
+    rate = config.get("error_rate")
+    if rate and random.random() < rate:
+        return fault_response(operation)
+    code = config.get("status_code")
+    found = None
+    if code is not None:
+        found = documented(operation, code)
+    elif operation["default"] is not None:
+        found = (operation["default"], operation["responses"][operation["default"]])
+    entry: dict[str, Any] = {
+        "status_code": code or 200,
+        "media_type": None,
+        "body": None,
+        "headers": {},
+    }
+    if found is not None:
+        entry = {**found[1], "status_code": code or found[1]["status_code"]}
+    if "body" in config:
+        entry["body"] = config["body"]
+        entry["media_type"] = entry["media_type"] or "application/json"
+    entry["headers"] = {**entry["headers"], **config.get("headers", {})}
+    return build_response(entry)
+
+
+def fault_response(operation: dict[str, Any]) -> Response:
+    """An injected fault: the first documented 5xx response, else a plain 500."""
+    for entry in operation["responses"].values():
+        if entry["status_code"] >= 500:
+            return build_response(entry)
+    return JSONResponse(FAULT_BODY, status_code=500)
 
 
 def build_response(response: dict[str, Any]) -> Response:

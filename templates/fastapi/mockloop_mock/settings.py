@@ -22,3 +22,23 @@ MANIFEST: dict[str, Any] = load_json(MOCK_DIR / "mockloop.json")
 
 HOST: str = os.environ.get("MOCKLOOP_HOST", "127.0.0.1")
 PORT: int = int(os.environ.get("MOCKLOOP_PORT", MANIFEST["port"]))
+
+
+def env_flag(name: str, *, default: bool) -> bool:
+    """Reads an on/off environment variable (``on``/``off``, ``1``/``0``...)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in {"0", "off", "false", "no"}
+
+
+# The SQLite file holding the request log, scenarios and overrides.
+DB_PATH: Path = Path(
+    os.environ.get("MOCKLOOP_DB_PATH") or MOCK_DIR / "db" / "request_logs.db"
+)
+# ``MOCKLOOP_REQUEST_LOG=off`` stops recording requests.
+REQUEST_LOG: bool = env_flag("MOCKLOOP_REQUEST_LOG", default=True)
+# ``MOCKLOOP_VALIDATION=off`` stops validating requests against the spec.
+VALIDATION: bool = env_flag("MOCKLOOP_VALIDATION", default=True)
+# Request and response bodies are logged up to this many bytes.
+LOG_BODY_LIMIT: int = int(os.environ.get("MOCKLOOP_LOG_BODY_LIMIT", "65536"))

@@ -1,0 +1,93 @@
+"""The mock's SQLite database: connections and the versioned schema.
+
+The schema version is SQLite's ``user_version``. Each migration moves it up
+by one and only ever adds tables, columns or indexes, so a newer mock opens
+an older database without losing data.
+"""
+
+import sqlite3
+from pathlib import Path
+
+MIGRATIONS: list[str] = [
+    # 1: the request log.
+    """
+    CREATE TABLE IF NOT EXISTS request_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        timestamp TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        query_params TEXT NOT NULL DEFAULT '',
+        status_code INTEGER NOT NULL,
+        process_time_ms REAL NOT NULL,
+        client_host TEXT,
+        headers TEXT NOT NULL DEFAULT '{}',
+        request_body TEXT,
+        response_body TEXT,
+        response_size INTEGER NOT NULL DEFAULT 0,
+        user_agent TEXT,
+        session_id TEXT,
+        correlation_id TEXT,
+        test_scenario TEXT,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        operation_key TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_logs_timestamp ON request_logs (timestamp);
+    CREATE INDEX IF NOT EXISTS idx_logs_method ON request_logs (method);
+    CREATE INDEX IF NOT EXISTS idx_logs_status ON request_logs (status_code);
+    CREATE INDEX IF NOT EXISTS idx_logs_session ON request_logs (session_id);
+    CREATE INDEX IF NOT EXISTS idx_logs_admin ON request_logs (is_admin);
+    CREATE INDEX IF NOT EXISTS idx_logs_operation ON request_logs (operation_key);
+    """,
+    # 2: scenarios, overrides and the mock's state.
+    """
+    CREATE TABLE IF NOT EXISTS scenarios (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL DEFAULT '',
+        endpoints TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS response_overrides (
+        endpoint TEXT PRIMARY KEY,
+        config TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS mock_state (
+        key TEXT PRIMARY KEY,
+        value TEXT
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Opens the database (creating its folder), in WAL mode, migrated."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=30000")
+    migrate(connection)
+    return connection
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Applies the migrations the database has not seen yet, each atomically."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    for number in range(version, SCHEMA_VERSION):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated meanwhile.
+            current = connection.execute("PRAGMA user_version").fetchone()[0]
+            if current <= number:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise

@@ -1,0 +1,92 @@
+"""Single-endpoint overrides: set, list and clear at run time.
+
+An override takes effect on the next request and is stored in SQLite, so it
+survives a restart.
+"""
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from mockloop_mock import behaviour, database
+from mockloop_mock.behaviour import InputError
+from mockloop_mock.scenarios import now
+
+TARGET_FIELDS = {"method", "path"}
+
+
+def split_request(raw: object) -> tuple[str, dict[str, Any]]:
+    """``{method, path, ...behaviour}`` → (operation key, behaviour)."""
+    if not isinstance(raw, dict):
+        raise InputError("expected a JSON object {method, path, status_code, ...}")
+    method, path = raw.get("method"), raw.get("path")
+    if not isinstance(method, str) or not isinstance(path, str):
+        raise InputError("method and path (the spec's path template) are required")
+    key = behaviour.endpoint_key(f"{method} {path}")
+    rest = {k: v for k, v in raw.items() if k not in TARGET_FIELDS}
+    return key, behaviour.validate(rest, key)
+
+
+class OverrideStore:
+    """The ``response_overrides`` table, cached in memory."""
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+        self.active: dict[str, dict[str, Any]] = {}
+
+    def open(self, path: Path) -> None:
+        """Connects and loads the stored overrides."""
+        self._db = database.connect(path)
+        rows = self.db.execute("SELECT endpoint, config FROM response_overrides")
+        self.active = {row["endpoint"]: json.loads(row["config"]) for row in rows}
+
+    def close(self) -> None:
+        """Closes the connection."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection."""
+        if self._db is None:
+            raise RuntimeError("the override store is not open")
+        return self._db
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every override, by endpoint."""
+        return [self._describe(key) for key in sorted(self.active)]
+
+    def set(self, raw: object) -> dict[str, Any]:
+        """Adds or replaces the override of one endpoint."""
+        key, config = split_request(raw)
+        self.db.execute(
+            "INSERT INTO response_overrides VALUES (?, ?, ?) ON CONFLICT(endpoint)"
+            " DO UPDATE SET config = excluded.config, created_at = excluded.created_at",
+            (key, json.dumps(config), now()),
+        )
+        self.active[key] = config
+        return self._describe(key)
+
+    def clear(self, method: str | None, path: str | None) -> int:
+        """Clears one endpoint's override, or all of them; returns how many."""
+        if method is None and path is None:
+            count = len(self.active)
+            self.db.execute("DELETE FROM response_overrides")
+            self.active = {}
+            return count
+        key = behaviour.endpoint_key(f"{method or ''} {path or ''}")
+        self.db.execute("DELETE FROM response_overrides WHERE endpoint = ?", (key,))
+        return 1 if self.active.pop(key, None) is not None else 0
+
+    def behaviour(self, key: str) -> dict[str, Any] | None:
+        """The override of an operation, if any."""
+        return self.active.get(key)
+
+    def _describe(self, key: str) -> dict[str, Any]:
+        method, path = key.split(" ", 1)
+        return {"endpoint": key, "method": method, "path": path, **self.active[key]}
+
+
+STORE = OverrideStore()

@@ -1,0 +1,223 @@
+"""Validating requests against the spec: parameters and bodies.
+
+An invalid request is answered ``422 application/problem+json`` listing every
+violation with where it was (``query.limit``, ``path.petId``,
+``header.X-Trace``, ``cookie.session``, ``body.items[2].price``).
+"""
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from jsonschema import ValidationError
+
+from mockloop_mock import catalog, params, schemas
+
+PROBLEM_TYPE = "urn:mockloop:problem:invalid-request"
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+MAX_VIOLATIONS = 100
+
+
+def violation(location: str, message: str) -> dict[str, str]:
+    """One problem with a request."""
+    return {"location": location, "message": message}
+
+
+def location(prefix: str, path: Any) -> str:
+    """``body`` + ``["items", 2, "price"]`` → ``body.items[2].price``."""
+    out = prefix
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def schema_violations(schema: Any, instance: Any, prefix: str) -> list[dict[str, str]]:
+    """Every way ``instance`` breaks ``schema``, located under ``prefix``."""
+    found = []
+    errors = sorted(schemas.validator(schema).iter_errors(instance), key=_error_order)
+    for error in errors[:MAX_VIOLATIONS]:
+        where = location(prefix, error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [p for p in error.validator_value if p not in error.instance]
+            found.extend(
+                violation(location(where, [name]), "is required")
+                for name in missing
+                if violation(location(where, [name]), "is required") not in found
+            )
+        else:
+            found.append(violation(where, error.message))
+    return found
+
+
+def _error_order(error: ValidationError) -> tuple[str, str]:
+    return ("/".join(map(str, error.absolute_path)), error.message)
+
+
+def param_violations(
+    request: Request, operation: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Problems with the path, query, header and cookie parameters."""
+    found = []
+    for param in operation["params"]:
+        prefix = f"{param['in']}.{param['name']}"
+        value = params.value(request, param)
+        if value is params.MISSING:
+            if param["required"]:
+                found.append(violation(prefix, "is required"))
+            continue
+        found.extend(schema_violations(param["schema"], value, prefix))
+    return found
+
+
+def media_match(content_type: str | None, documented: list[str]) -> str | None:
+    """The documented media type a request's ``Content-Type`` matches."""
+    if not content_type:
+        return documented[0] if len(documented) == 1 else None
+    base = content_type.split(";", 1)[0].strip().lower()
+    lowered = {media.split(";", 1)[0].strip().lower(): media for media in documented}
+    if base in lowered:
+        return lowered[base]
+    major = base.split("/", 1)[0]
+    for pattern in (f"{major}/*", "*/*"):
+        if pattern in lowered:
+            return lowered[pattern]
+    if base.endswith("+json") and "application/json" in lowered:
+        return lowered["application/json"]
+    return None
+
+
+def is_json(media: str) -> bool:
+    """Whether a media type (or pattern) carries JSON."""
+    base = media.split(";", 1)[0].strip().lower()
+    return base in ("application/json", "*/*", "application/*") or base.endswith(
+        "+json"
+    )
+
+
+async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -> Any:
+    """The body as a JSON value; ``MISSING`` when it cannot be checked."""
+    base = media.split(";", 1)[0].strip().lower()
+    if base == FORM:
+        pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return form_object(pairs, schema)
+    if base == MULTIPART:
+        form = await request.form()
+        pairs = [
+            (key, item if isinstance(item, str) else (item.filename or ""))
+            for key, item in form.multi_items()
+        ]
+        return form_object(pairs, schema)
+    if is_json(base):
+        return json.loads(raw)
+    if base.startswith("text/") and schemas.types_of(schema) <= {"string"}:
+        return raw.decode("utf-8", errors="replace")
+    return params.MISSING
+
+
+def form_object(pairs: list[tuple[str, str]], schema: Any) -> dict[str, Any]:
+    """Form fields as an object; repeated or array fields become arrays."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    out: dict[str, Any] = {}
+    for key, values in grouped.items():
+        field = schemas.subschema(schema, "properties", key)
+        if params.shape(field) == "array":
+            items = (
+                values if len(values) > 1 else values[0].split(",") if values[0] else []
+            )
+            out[key] = params.coerce_array(items, field)
+        else:
+            out[key] = params.coerce(values[-1], field)
+    return out
+
+
+async def body_violations(
+    request: Request, operation: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Problems with the request body."""
+    spec = operation["body"]
+    if spec is None:
+        return []
+    raw = await request.body()
+    if not raw:
+        return (
+            [violation("body", "a request body is required")]
+            if spec["required"]
+            else []
+        )
+    content = spec["content"]
+    media = media_match(request.headers.get("content-type"), list(content))
+    if media is None:
+        return []
+    try:
+        instance = await body_instance(request, media, content[media], raw)
+    except ValueError as error:
+        return [violation("body", f"cannot be parsed as {media}: {error}")]
+    if instance is params.MISSING:
+        return []
+    return schema_violations(content[media], instance, "body")
+
+
+async def request_violations(request: Request, key: str) -> list[dict[str, str]]:
+    """Every problem with a request for operation ``key``."""
+    operation = catalog.OPERATIONS.get(key)
+    if operation is None:
+        return []
+    return param_violations(request, operation) + await body_violations(
+        request, operation
+    )
+
+
+def problem_response(violations: list[dict[str, str]]) -> JSONResponse:
+    """The ``422 application/problem+json`` answer."""
+    count = len(violations)
+    return JSONResponse(
+        {
+            "type": PROBLEM_TYPE,
+            "title": "The request does not match the API description",
+            "status": 422,
+            "detail": f"{count} violation{'s' if count != 1 else ''}",
+            "errors": violations,
+        },
+        status_code=422,
+        media_type="application/problem+json",
+    )
+
+
+def fastapi_violations(
+    error: RequestValidationError, key: str | None
+) -> list[dict[str, str]]:
+    """FastAPI's own parameter errors in the same form."""
+    idents = {}
+    if key in catalog.OPERATIONS:
+        idents = {p["ident"]: p["name"] for p in catalog.OPERATIONS[key]["params"]}
+    found = []
+    for item in error.errors():
+        loc = list(item.get("loc", ()))
+        if len(loc) >= 2 and loc[0] == "path":
+            loc[1] = idents.get(loc[1], loc[1])
+        prefix = str(loc[0]) if loc else "request"
+        found.append(
+            violation(location(prefix, loc[1:]), str(item.get("msg", "invalid")))
+        )
+    return found
+
+
+async def invalid_request_handler(request: Request, error: Exception) -> JSONResponse:
+    """Answers FastAPI's parameter errors like the mock's own validation,
+    adding every other violation of the request."""
+    key = catalog.route_key(request.scope)
+    ours = await request_violations(request, key) if key else []
+    theirs = (
+        fastapi_violations(error, key)
+        if isinstance(error, RequestValidationError)
+        else []
+    )
+    covered = {v["location"].split("[", 1)[0] for v in ours}
+    merged = ours + [v for v in theirs if v["location"].split("[", 1)[0] not in covered]
+    return problem_response(merged or theirs)
