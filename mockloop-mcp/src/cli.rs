@@ -1,17 +1,25 @@
 //! The command line interface.
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use mockloop_runtime::{RenderOptions, generate_project};
 
+mod analyze;
+
+pub use analyze::AnalyzeArgs;
+
 /// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
+///
+/// Without a subcommand, serves MCP over stdio (for Claude Desktop, Cline
+/// and other MCP clients).
 #[derive(Debug, Parser)]
 #[command(name = "mockloop-mcp", version, about)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: serve MCP over stdio).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -19,6 +27,18 @@ pub struct Cli {
 pub enum Command {
     /// Generate a FastAPI mock server project from a spec file or URL.
     Generate(GenerateArgs),
+    /// Serve MCP over streamable HTTP at http://BIND/mcp.
+    Http(HttpArgs),
+    /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
+    Analyze(AnalyzeArgs),
+}
+
+/// Arguments of `http`.
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// The address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub bind: SocketAddr,
 }
 
 /// Arguments of `generate`.
@@ -68,7 +88,31 @@ impl GenerateArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate(args) => generate(&args),
+        Some(Command::Generate(args)) => generate(&args),
+        Some(Command::Http(args)) => serve(crate::serve_http(args.bind)),
+        Some(Command::Analyze(args)) => analyze::run(&args),
+        None => serve(crate::serve_stdio()),
+    }
+}
+
+/// Runs an async entry point on a multi-threaded runtime.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+fn serve(server: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
+    match runtime()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(server))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

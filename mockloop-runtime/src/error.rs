@@ -126,6 +126,53 @@ pub enum Error {
         /// The folder that exists.
         path: PathBuf,
     },
+    /// There is no request log where one was expected.
+    #[error(
+        "no request log at {}: start the mock (it creates db/request_logs.db in its folder) and send it requests, or pass the mock's folder or the .db file",
+        path.display()
+    )]
+    LogMissing {
+        /// The database file that was looked for.
+        path: PathBuf,
+    },
+    /// The request log could not be opened or read.
+    #[error("cannot read the request log {}", path.display())]
+    LogDb {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A log filter or another tool argument is invalid.
+    #[error("{name}: {reason}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: String,
+        /// What is wrong with it and what is expected.
+        reason: String,
+    },
+    /// A mock server could not be reached.
+    #[error(
+        "cannot reach {url}; is the mock running? (start it with `uvicorn main:app --port PORT` in its folder, or find it with discover_mock_servers)"
+    )]
+    Unreachable {
+        /// The URL that was asked for.
+        url: String,
+        /// reqwest's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A mock's admin API answered with an error.
+    #[error("{url} answered {status}: {message}")]
+    AdminApi {
+        /// The URL that was asked for.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The mock's error message, or the body.
+        message: String,
+    },
 }
 
 /// A `Result` whose error is [`Error`].

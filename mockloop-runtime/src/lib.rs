@@ -7,7 +7,14 @@
 //! their schemas) and `render` (the embedded templates).
 #![deny(missing_docs)]
 
+// The derive's output names `::mockloop_runtime`, also inside this crate.
+extern crate self as mockloop_runtime;
+
+mod admin_client;
+mod analysis;
+mod discovery;
 mod error;
+mod logs;
 mod model;
 mod render;
 mod spec;
@@ -16,7 +23,16 @@ mod tool_input;
 
 pub use model::{ApiModel, Operation, Param, ParamLocation, RequestBody, ResponseSpec};
 
+pub use admin_client::AdminClient;
+pub use analysis::{
+    EndpointStats, Latency, Report, SessionStats, SlowEndpoint, TimeRange, TrafficBucket, analyze,
+    latency, percentile,
+};
+pub use discovery::{
+    Discovery, DiscoveryOptions, GeneratedMock, RunningServer, ServerKind, discover,
+};
 pub use error::{Error, Result};
+pub use logs::{LOG_DB_RELATIVE, LogFilter, LogPage, LogStore, RequestLog};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
 pub use mockloop_macros::ToolInput;
