@@ -33,7 +33,7 @@ pub enum Operation {
 pub struct ManageMockDataInput {
     /// The running mock's URL, e.g. http://127.0.0.1:8000.
     pub server_url: String,
-    /// The change to make.
+    /// The change to make: update_response (endpoint_path, method, then response_data, status_code, headers, delay_ms); create_scenario (scenario_name, scenario_config); switch_scenario, delete_scenario (scenario_name); list_scenarios; reset (every override, or the one of endpoint_path and method; also deactivates the scenario).
     pub operation: Operation,
     /// The spec's path template of the endpoint, e.g. /pets/{petId}.
     pub endpoint_path: Option<String>,
