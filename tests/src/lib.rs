@@ -4,6 +4,7 @@
 //! ([`python`]), a conformance check of every operation ([`conformance`]),
 //! a schemathesis run ([`schemathesis`]), and all of it per spec, in
 //! parallel ([`pipeline`]).
+pub mod backend;
 pub mod binary;
 pub mod conformance;
 mod error;

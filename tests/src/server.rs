@@ -48,12 +48,23 @@ impl MockServer {
     /// [`MockServer::start`] with another timeout, for very large mocks or
     /// busy machines.
     pub fn start_with_timeout(mock_dir: &Path, venv: &Venv, timeout: Duration) -> Result<Self> {
+        Self::start_with_env(mock_dir, venv, timeout, &[])
+    }
+
+    /// [`MockServer::start_with_timeout`] with extra environment variables
+    /// (e.g. `MOCKLOOP_REQUEST_LOG=off`).
+    pub fn start_with_env(
+        mock_dir: &Path,
+        venv: &Venv,
+        timeout: Duration,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let mut last = None;
         // A port found free can be taken by someone else before uvicorn binds
         // it; that shows as "address already in use", and a new port is tried.
         for _ in 0..3 {
             let port = free_port(mock_dir)?;
-            let mut server = Self::spawn(mock_dir, venv, port)?;
+            let mut server = Self::spawn(mock_dir, venv, port, env)?;
             match server.wait_healthy(timeout) {
                 Ok(()) => return Ok(server),
                 Err(err) => {
@@ -72,8 +83,9 @@ impl MockServer {
         }))
     }
 
-    fn spawn(mock_dir: &Path, venv: &Venv, port: u16) -> Result<Self> {
+    fn spawn(mock_dir: &Path, venv: &Venv, port: u16, env: &[(&str, &str)]) -> Result<Self> {
         let mut command = Command::new(venv.python());
+        command.envs(env.iter().copied());
         command
             .args(["-c", LAUNCHER, &port.to_string()])
             .current_dir(mock_dir)
@@ -148,6 +160,27 @@ impl MockServer {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server the way an operator would (SIGTERM), so that it
+    /// runs its shutdown (the request log is flushed); kills it if it has
+    /// not exited within `grace`. Returns whether it exited on its own.
+    pub fn stop(mut self, grace: Duration) -> bool {
+        let signalled = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        let started = Instant::now();
+        while signalled && started.elapsed() < grace {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     /// Everything the server printed so far (stdout and stderr).

@@ -1,0 +1,858 @@
+//! The generated mock as a test backend, end to end against running mocks:
+//! the SQLite request log (every request, every field, secrets redacted),
+//! log search and analysis (checked against the rows read straight from
+//! SQLite), scenarios, overrides and `Prefer` (live, and after a restart),
+//! request validation (422 problem+json at every location, valid requests
+//! accepted) and the admin API's answers to bad input.
+// Helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_tests::backend::{Api, json_body, log_db_path, percentile, with_form, with_json};
+use mockloop_tests::{MockServer, Venv, python};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// An API with parameters in every location and style, a JSON, a form and
+/// an API key, so every part of validation and redaction is exercised.
+const SPEC: &str = r##"
+openapi: "3.0.3"
+info: {title: Backend Test API, version: "1.0"}
+servers: [{url: /api}]
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Api-Key}
+  schemas:
+    Line:
+      type: object
+      required: [sku, price]
+      properties:
+        sku: {type: string, minLength: 1}
+        price: {type: number, minimum: 0}
+    Order:
+      type: object
+      required: [id, items]
+      properties:
+        id: {type: integer, minimum: 1}
+        items: {type: array, items: {$ref: "#/components/schemas/Line"}}
+        note: {type: string}
+    Error:
+      type: object
+      required: [code, message]
+      properties:
+        code: {type: integer}
+        message: {type: string}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 50}}
+        - {name: tags, in: query, style: form, explode: false,
+           schema: {type: array, items: {type: integer}, maxItems: 3}}
+        - {name: filter, in: query, style: deepObject, explode: true,
+           schema: {type: object, properties: {color: {type: string, enum: [red, blue]},
+                                                size: {type: integer}}}}
+        - {name: mode, in: query, style: pipeDelimited,
+           schema: {type: array, items: {type: string, enum: [a, b]}}}
+      responses:
+        "200":
+          description: items
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Line"}}
+              examples:
+                one: {value: [{sku: one, price: 1}]}
+                two: {value: [{sku: two, price: 2}, {sku: three, price: 3}]}
+        "404":
+          description: none
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Error"}}
+        "503":
+          description: down
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Error"}}
+  /items/{itemId}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: itemId, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {name: X-Trace, in: header, required: true, schema: {type: string, pattern: "^[a-f0-9]+$"}}
+        - {name: session, in: cookie, schema: {type: string, minLength: 3}}
+      responses:
+        "200":
+          description: one
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Line"}}
+        "404":
+          description: none
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Error"}}
+  /orders:
+    post:
+      operationId: createOrder
+      security: [{key: []}]
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: "#/components/schemas/Order"}}
+      responses:
+        "201":
+          description: created
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Order"}}
+        "400":
+          description: bad
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/Error"}}
+  /forms:
+    post:
+      operationId: submitForm
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, minLength: 2}
+                age: {type: integer, minimum: 0}
+      responses:
+        "204": {description: done}
+"##;
+
+/// A generated mock of [`SPEC`] in a temp folder, with its venv.
+struct Fixture {
+    _out: tempfile::TempDir,
+    dir: PathBuf,
+    venv: Venv,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let out = tempfile::tempdir().unwrap();
+        let spec = out.path().join("backend.yaml");
+        std::fs::write(&spec, SPEC).unwrap();
+        let (dir, _) = generate_project(
+            &spec.to_string_lossy(),
+            out.path(),
+            Some("mock"),
+            &RenderOptions::default(),
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
+        let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+            .unwrap_or_else(|err| panic!("{err}"));
+        Self {
+            _out: out,
+            dir,
+            venv,
+        }
+    }
+
+    fn start(&self) -> MockServer {
+        MockServer::start(&self.dir, &self.venv).unwrap_or_else(|err| panic!("{err}"))
+    }
+}
+
+fn api(server: &MockServer) -> Api {
+    Api::new(&server.url()).unwrap()
+}
+
+fn send(request: reqwest::blocking::RequestBuilder) -> (u16, Value) {
+    Api::send(request).unwrap()
+}
+
+/// One `request_logs` row, read straight from SQLite.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    timestamp: String,
+    method: String,
+    path: String,
+    query_params: String,
+    status_code: i64,
+    process_time_ms: f64,
+    headers: Value,
+    request_body: Option<String>,
+    response_body: Option<String>,
+    response_size: i64,
+    user_agent: Option<String>,
+    session_id: Option<String>,
+    correlation_id: Option<String>,
+    test_scenario: Option<String>,
+    is_admin: bool,
+    operation_key: Option<String>,
+    client_host: Option<String>,
+}
+
+fn read_rows(db: &Path) -> Vec<Row> {
+    let connection =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut statement = connection
+        .prepare(
+            "SELECT id, timestamp, method, path, query_params, status_code, process_time_ms,
+                    headers, request_body, response_body, response_size, user_agent,
+                    session_id, correlation_id, test_scenario, is_admin, operation_key,
+                    client_host
+             FROM request_logs ORDER BY id",
+        )
+        .unwrap();
+    statement
+        .query_map([], |row| {
+            let headers: String = row.get(7)?;
+            Ok(Row {
+                id: row.get(0)?,
+                timestamp: row.get(1)?,
+                method: row.get(2)?,
+                path: row.get(3)?,
+                query_params: row.get(4)?,
+                status_code: row.get(5)?,
+                process_time_ms: row.get(6)?,
+                headers: serde_json::from_str(&headers).unwrap(),
+                request_body: row.get(8)?,
+                response_body: row.get(9)?,
+                response_size: row.get(10)?,
+                user_agent: row.get(11)?,
+                session_id: row.get(12)?,
+                correlation_id: row.get(13)?,
+                test_scenario: row.get(14)?,
+                is_admin: row.get::<_, i64>(15)? != 0,
+                operation_key: row.get(16)?,
+                client_host: row.get(17)?,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Drives a known mix of requests in session `session`: 3 per kind.
+fn drive_traffic(api: &Api, session: &str) -> usize {
+    let mut sent = 0;
+    for i in 1..=3 {
+        let requests = [
+            api.get(&format!("/api/items?limit={}", i * 10)),
+            api.get(&format!("/api/items/{i}"))
+                .header("X-Trace", "abc123")
+                .header("Cookie", "session=secret-cookie"),
+            api.post_json(
+                "/api/orders",
+                &json!({"id": i, "items": [{"sku": "a", "price": 1.5}], "api_token": "t0ps3cret"}),
+            )
+            .header("X-Api-Key", "key-123")
+            .header("Authorization", "Bearer abc.def"),
+            api.get("/api/items?limit=0"),
+            api.get("/api/nowhere"),
+        ];
+        for request in requests {
+            send(request.header("X-Session-Id", session));
+            sent += 1;
+        }
+    }
+    sent
+}
+
+#[test]
+fn every_request_is_logged_with_its_fields_and_secrets_redacted() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    let sent = drive_traffic(&api, "s-fields");
+    let response = api
+        .get("/api/items?limit=5&access_token=hidden")
+        .header("X-Session-Id", "s-fields")
+        .header("X-Correlation-Id", "corr-42")
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.headers()["x-correlation-id"].to_str().unwrap(),
+        "corr-42"
+    );
+    let (status, found) = api
+        .search(&[("session_id", "s-fields"), ("limit", "1000")])
+        .unwrap();
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total_count"], json!(sent + 1), "{found}");
+
+    let rows: Vec<Row> = read_rows(&log_db_path(&fixture.dir))
+        .into_iter()
+        .filter(|row| row.session_id.as_deref() == Some("s-fields"))
+        .collect();
+    assert_eq!(rows.len(), sent + 1);
+    for row in &rows {
+        assert!(
+            row.timestamp.ends_with('Z') && row.timestamp.len() == 24,
+            "{row:?}"
+        );
+        assert!(row.process_time_ms > 0.0, "{row:?}");
+        assert_eq!(row.client_host.as_deref(), Some("127.0.0.1"));
+        assert!(
+            row.user_agent.is_some() && row.correlation_id.is_some(),
+            "{row:?}"
+        );
+        assert!(!row.is_admin && row.test_scenario.is_none(), "{row:?}");
+        assert!(row.response_size > 0 || row.status_code == 204, "{row:?}");
+        let text = format!("{row:?}");
+        for secret in ["abc.def", "key-123", "secret-cookie", "t0ps3cret", "hidden"] {
+            assert!(!text.contains(secret), "{secret} leaked: {row:?}");
+        }
+    }
+    let order = rows.iter().find(|r| r.method == "POST").unwrap();
+    assert_eq!(order.operation_key.as_deref(), Some("POST /orders"));
+    assert_eq!(order.headers["authorization"], "[REDACTED]");
+    assert_eq!(order.headers["x-api-key"], "[REDACTED]");
+    assert!(order.request_body.as_deref().unwrap().contains("\"sku\""));
+    assert!(
+        order
+            .response_body
+            .as_deref()
+            .unwrap()
+            .contains("\"items\"")
+    );
+    let item = rows.iter().find(|r| r.path == "/api/items/2").unwrap();
+    assert_eq!(item.operation_key.as_deref(), Some("GET /items/{itemId}"));
+    assert_eq!(item.headers["cookie"], "[REDACTED]");
+    let tagged = rows
+        .iter()
+        .find(|r| r.query_params.contains("access_token"))
+        .unwrap();
+    assert_eq!(tagged.correlation_id.as_deref(), Some("corr-42"));
+    assert!(tagged.query_params.contains("limit=5"), "{tagged:?}");
+    let unknown = rows.iter().find(|r| r.path == "/api/nowhere").unwrap();
+    assert_eq!(unknown.status_code, 404);
+    assert!(unknown.operation_key.is_none());
+    // Admin requests are logged too, flagged (the second search flushes the
+    // first one's row).
+    api.search(&[("limit", "1")]).unwrap();
+    let all = read_rows(&log_db_path(&fixture.dir));
+    assert!(
+        all.iter()
+            .any(|r| r.is_admin && r.path == "/admin/api/logs/search")
+    );
+}
+
+/// The ids search returns for `query`, and its total.
+fn search_ids(api: &Api, query: &[(&str, &str)]) -> (Vec<i64>, u64) {
+    let (status, found) = api.search(query).unwrap();
+    assert_eq!(status, 200, "{query:?}: {found}");
+    let ids = found["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|log| log["id"].as_i64().unwrap())
+        .collect();
+    (ids, found["total_count"].as_u64().unwrap())
+}
+
+fn ids_newest_first<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows.map(|row| row.id).collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
+
+#[test]
+fn each_search_filter_returns_exactly_the_matching_rows() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    drive_traffic(&api, "s-one");
+    std::thread::sleep(Duration::from_millis(20));
+    drive_traffic(&api, "s-two");
+    // Flush, then read every row the filters choose from.
+    search_ids(&api, &[("limit", "1")]);
+    let rows = read_rows(&log_db_path(&fixture.dir));
+    let public: Vec<&Row> = rows.iter().filter(|r| !r.is_admin).collect();
+    let all = "10000";
+
+    let check = |query: &[(&str, &str)], expected: Vec<i64>| {
+        let mut query = query.to_vec();
+        query.push(("limit", all));
+        let (ids, total) = search_ids(&api, &query);
+        assert_eq!(ids, expected, "{query:?}");
+        assert_eq!(total, expected.len() as u64, "{query:?}");
+    };
+    check(&[], ids_newest_first(public.iter().copied()));
+    check(
+        &[("method", "post")],
+        ids_newest_first(public.iter().copied().filter(|r| r.method == "POST")),
+    );
+    check(
+        &[("status_code", "422")],
+        ids_newest_first(public.iter().copied().filter(|r| r.status_code == 422)),
+    );
+    check(
+        &[("session_id", "s-two")],
+        ids_newest_first(
+            public
+                .iter()
+                .copied()
+                .filter(|r| r.session_id.as_deref() == Some("s-two")),
+        ),
+    );
+    check(
+        &[("path_pattern", r"^/api/items/\d+$")],
+        ids_newest_first(public.iter().copied().filter(|r| {
+            r.path
+                .strip_prefix("/api/items/")
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        })),
+    );
+    // With admin requests: every row logged before the search (the
+    // searches above included).
+    let (ids, _) = search_ids(&api, &[("include_admin", "true"), ("limit", all)]);
+    let now = read_rows(&log_db_path(&fixture.dir));
+    assert!(ids[0] >= rows.last().unwrap().id);
+    assert_eq!(ids, ids_newest_first(now.iter().filter(|r| r.id <= ids[0])));
+    assert!(now.iter().any(|r| r.is_admin && ids.contains(&r.id)));
+    // Times, inclusive at both ends, given with Z, with an offset and naive.
+    let from = &public[4].timestamp;
+    let to = &public[public.len() - 5].timestamp;
+    let between = ids_newest_first(
+        public
+            .iter()
+            .copied()
+            .filter(|r| &r.timestamp >= from && &r.timestamp <= to),
+    );
+    check(&[("time_from", from), ("time_to", to)], between.clone());
+    let naive = |ts: &str| ts.trim_end_matches('Z').to_owned();
+    check(
+        &[("time_from", &naive(from)), ("time_to", &naive(to))],
+        between.clone(),
+    );
+    if let (Some(a), Some(b)) = (shift_two_hours(from), shift_two_hours(to)) {
+        check(&[("time_from", &a), ("time_to", &b)], between);
+    }
+    // Paging.
+    let every = ids_newest_first(public.iter().copied());
+    let (page, total) = search_ids(&api, &[("limit", "5"), ("offset", "3")]);
+    assert_eq!(page, every[3..8].to_vec());
+    assert_eq!(total, every.len() as u64);
+}
+
+/// The same instant written with a `+02:00` offset (`None` late in the day).
+fn shift_two_hours(ts: &str) -> Option<String> {
+    let hour: u32 = ts.get(11..13)?.parse().ok()?;
+    (hour < 22).then(|| format!("{}{:02}{}+02:00", &ts[..11], hour + 2, &ts[13..23]))
+}
+
+#[test]
+fn analyze_agrees_with_an_independent_computation() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    drive_traffic(&api, "s-analyze");
+    drive_traffic(&api, "s-other");
+    let (status, report) = api.analyze(&[("session_id", "s-analyze")]).unwrap();
+    assert_eq!(status, 200, "{report}");
+    let rows: Vec<Row> = read_rows(&log_db_path(&fixture.dir))
+        .into_iter()
+        .filter(|r| !r.is_admin && r.session_id.as_deref() == Some("s-analyze"))
+        .collect();
+    assert_eq!(report["total_requests"], json!(rows.len()));
+    let count_by = |key: fn(&Row) -> String| {
+        let mut counts = BTreeMap::<String, u64>::new();
+        for row in &rows {
+            *counts.entry(key(row)).or_default() += 1;
+        }
+        serde_json::to_value(counts).unwrap()
+    };
+    assert_eq!(report["methods"], count_by(|r| r.method.clone()));
+    assert_eq!(
+        report["status_codes"],
+        count_by(|r| r.status_code.to_string())
+    );
+    let errors = rows.iter().filter(|r| r.status_code >= 400).count();
+    assert_eq!(report["error_count"], json!(errors));
+    #[allow(clippy::cast_precision_loss)]
+    let rate = errors as f64 / rows.len() as f64;
+    close(&report["error_rate"], rate, "error_rate");
+    check_latency(&report["latency_ms"], rows.iter(), "overall");
+
+    let key = |r: &Row| {
+        r.operation_key
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", r.method, r.path))
+    };
+    let endpoints = report["endpoints"].as_array().unwrap();
+    let expected = count_by(key);
+    assert_eq!(endpoints.len(), expected.as_object().unwrap().len());
+    for endpoint in endpoints {
+        let name = endpoint["endpoint"].as_str().unwrap();
+        assert_eq!(endpoint["count"], expected[name], "{name}");
+        let group = rows.iter().filter(|r| key(r) == name);
+        check_latency(&endpoint["latency_ms"], group, name);
+    }
+    assert!(
+        endpoints
+            .iter()
+            .any(|e| e["endpoint"] == "GET /items/{itemId}" && e["count"] == 3),
+        "{endpoints:?}"
+    );
+    let traffic: u64 = report["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bucket| bucket["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(traffic, rows.len() as u64);
+    assert_eq!(
+        report["traffic"][0]["minute"].as_str().unwrap(),
+        &rows[0].timestamp[..16]
+    );
+    assert!(!report["insights"].as_array().unwrap().is_empty());
+}
+
+fn check_latency<'a>(figures: &Value, rows: impl Iterator<Item = &'a Row>, what: &str) {
+    let mut times: Vec<f64> = rows.map(|r| r.process_time_ms).collect();
+    times.sort_by(f64::total_cmp);
+    #[allow(clippy::cast_precision_loss)]
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    close(&figures["mean"], mean, what);
+    close(&figures["max"], *times.last().unwrap(), what);
+    for p in [50.0, 90.0, 95.0, 99.0] {
+        close(&figures[format!("p{p}")], percentile(&times, p), what);
+    }
+}
+
+fn close(actual: &Value, expected: f64, what: &str) {
+    let actual = actual
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: {actual}"));
+    assert!(
+        (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{what}: {actual} != {expected}"
+    );
+}
+
+#[test]
+fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    let item = || api.get("/api/items/1").header("X-Trace", "ab");
+
+    // Prefer: code, example, dynamic.
+    let (status, _) = send(item().header("Prefer", "code=404"));
+    assert_eq!(status, 404);
+    let (_, body) = send(api.get("/api/items").header("Prefer", "example=two"));
+    assert_eq!(
+        body,
+        json!([{"sku": "two", "price": 2}, {"sku": "three", "price": 3}])
+    );
+    let (status, body) = send(api.get("/api/items").header("Prefer", "dynamic=true"));
+    assert_eq!(status, 200);
+    assert!(body.is_array(), "{body}");
+
+    // A scenario, activated, changes the next response.
+    let scenario = json!({
+        "name": "outage",
+        "description": "items are down",
+        "endpoints": {
+            "GET /items": {"status_code": 503, "body": {"code": 503, "message": "down"}},
+            "GET /items/{itemId}": {"status_code": 404, "delay_ms": 50}
+        }
+    });
+    let (status, created) = send(api.post_json("/admin/api/mock-data/scenarios", &scenario));
+    assert_eq!(status, 201, "{created}");
+    let (status, _) = send(api.request(
+        Method::POST,
+        "/admin/api/mock-data/scenarios/outage/activate",
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(
+        send(api.get("/api/items")),
+        (503, json!({"code": 503, "message": "down"}))
+    );
+    assert_eq!(send(item()).0, 404);
+    // Prefer beats the scenario.
+    assert_eq!(
+        send(api.get("/api/items").header("Prefer", "code=200")).0,
+        200
+    );
+
+    // An override beats the scenario.
+    let override_ = json!({"method": "GET", "path": "/items", "status_code": 200,
+                           "body": [{"sku": "over", "price": 9}], "headers": {"X-Mocked": "yes"}});
+    let (status, set) = send(api.post_json("/admin/api/mock-data/responses", &override_));
+    assert_eq!(status, 201, "{set}");
+    let response = api.get("/api/items").send().unwrap();
+    assert_eq!(response.headers()["x-mocked"], "yes");
+    assert_eq!(json_body(response), json!([{"sku": "over", "price": 9}]));
+    let (_, listed) = send(api.get("/admin/api/mock-data/responses"));
+    assert_eq!(listed["overrides"][0]["endpoint"], "GET /items");
+
+    // The requests were logged under the active scenario.
+    let (_, found) = api
+        .search(&[("path_pattern", "^/api/items$"), ("limit", "1")])
+        .unwrap();
+    assert_eq!(found["logs"][0]["test_scenario"], "outage");
+
+    // Both survive a restart.
+    assert!(server.stop(Duration::from_secs(10)), "no clean shutdown");
+    let server = fixture.start();
+    let api = Api::new(&server.url()).unwrap();
+    let (_, active) = send(api.get("/admin/api/mock-data/scenarios/active"));
+    assert_eq!(active["active"], "outage", "{active}");
+    assert_eq!(
+        send(api.get("/api/items")).1,
+        json!([{"sku": "over", "price": 9}])
+    );
+    assert_eq!(send(api.get("/api/items/1").header("X-Trace", "ab")).0, 404);
+
+    // Clearing and deactivating restore the documented responses.
+    let (_, cleared) = send(api.request(Method::DELETE, "/admin/api/mock-data/responses"));
+    assert_eq!(cleared["cleared"], 1);
+    assert_eq!(send(api.get("/api/items")).0, 503);
+    send(api.request(Method::POST, "/admin/api/mock-data/scenarios/deactivate"));
+    assert_eq!(send(api.get("/api/items")).0, 200);
+
+    // Fault injection: error_rate 1 serves the documented 5xx.
+    let faulty = json!({"name": "faulty", "endpoints": {"GET /items": {"error_rate": 1.0}}});
+    let (status, _) = send(with_json(
+        api.request(Method::PUT, "/admin/api/mock-data/scenarios/faulty"),
+        &faulty,
+    ));
+    assert_eq!(status, 200);
+    send(api.request(
+        Method::POST,
+        "/admin/api/mock-data/scenarios/faulty/activate",
+    ));
+    assert_eq!(send(api.get("/api/items")).0, 503);
+    let (status, _) = send(api.request(Method::DELETE, "/admin/api/mock-data/scenarios/faulty"));
+    assert_eq!(status, 200);
+    assert_eq!(send(api.get("/api/items")).0, 200);
+
+    // Info and health.
+    let (_, info) = send(api.get("/admin/api/info"));
+    assert_eq!(info["manifest"]["api"]["title"], "Backend Test API");
+    assert_eq!(info["features"]["request_log"], true);
+    assert!(info["uptime_s"].as_f64().unwrap() >= 0.0);
+    let (_, health) = send(api.get("/health"));
+    assert_eq!(health["mockloop"]["operation_count"], 4);
+}
+
+/// The locations of the violations in a 422 answer.
+fn violations(response: reqwest::blocking::Response) -> Vec<String> {
+    assert_eq!(response.status().as_u16(), 422);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem = json_body(response);
+    assert_eq!(problem["status"], 422);
+    let mut found: Vec<String> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["location"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn invalid_requests_get_problem_json_and_valid_ones_pass() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    let ok = |request: reqwest::blocking::RequestBuilder| {
+        let response = request.send().unwrap();
+        let status = response.status().as_u16();
+        assert!(status < 400, "{status}: {}", response.text().unwrap());
+    };
+    // Valid, in every style.
+    ok(api.get("/api/items?limit=50&tags=1,2,3&filter[color]=red&filter[size]=4&mode=a|b"));
+    ok(api.get("/api/items"));
+    ok(api
+        .get("/api/items/7")
+        .header("X-Trace", "beef")
+        .header("Cookie", "session=abcd"));
+    ok(api.post_json(
+        "/api/orders",
+        &json!({"id": 1, "items": [{"sku": "x", "price": 0}]}),
+    ));
+    ok(with_form(
+        api.request(Method::POST, "/api/forms"),
+        &[("name", "Ann"), ("age", "30")],
+    ));
+
+    // Invalid, at every location; every violation is listed.
+    let invalid = |request: reqwest::blocking::RequestBuilder| violations(request.send().unwrap());
+    assert_eq!(
+        invalid(api.get("/api/items?limit=0&tags=1,x&filter[color]=green&mode=a|c")),
+        [
+            "query.filter.color",
+            "query.limit",
+            "query.mode[1]",
+            "query.tags[1]"
+        ]
+    );
+    assert_eq!(invalid(api.get("/api/items?tags=1,2,3,4")), ["query.tags"]);
+    assert_eq!(
+        invalid(
+            api.get("/api/items/0")
+                .header("X-Trace", "XYZ")
+                .header("Cookie", "session=ab")
+        ),
+        ["cookie.session", "header.X-Trace", "path.itemId"]
+    );
+    assert_eq!(invalid(api.get("/api/items/1")), ["header.X-Trace"]);
+    assert_eq!(
+        invalid(api.get("/api/items/abc").header("X-Trace", "a")),
+        ["path.itemId"]
+    );
+    assert_eq!(
+        invalid(api.post_json(
+            "/api/orders",
+            &json!({"id": 0, "items": [{"sku": "a", "price": 1}, {"sku": "", "price": 1},
+                                       {"sku": "c", "price": -1}, {"price": 2}]}),
+        )),
+        [
+            "body.id",
+            "body.items[1].sku",
+            "body.items[2].price",
+            "body.items[3].sku"
+        ]
+    );
+    assert_eq!(invalid(api.request(Method::POST, "/api/orders")), ["body"]);
+    assert_eq!(
+        invalid(
+            api.request(Method::POST, "/api/orders")
+                .header("Content-Type", "application/json")
+                .body("{not json")
+        ),
+        ["body"]
+    );
+    assert_eq!(
+        invalid(with_form(
+            api.request(Method::POST, "/api/forms"),
+            &[("name", "A"), ("age", "-3")]
+        )),
+        ["body.age", "body.name"]
+    );
+}
+
+#[test]
+fn bad_admin_input_gets_a_4xx_json_error() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    let cases: Vec<(reqwest::blocking::RequestBuilder, u16)> = vec![
+        (api.get("/admin/api/logs/search?limit=abc"), 400),
+        (api.get("/admin/api/logs/search?limit=0"), 400),
+        (api.get("/admin/api/logs/search?offset=-1"), 400),
+        (api.get("/admin/api/logs/search?status_code=999"), 400),
+        (api.get("/admin/api/logs/search?time_from=yesterday"), 400),
+        (
+            api.get("/admin/api/logs/search?path_pattern=(unclosed"),
+            400,
+        ),
+        (api.get("/admin/api/logs/search?include_admin=maybe"), 400),
+        (api.get("/admin/api/logs/search?colour=red"), 400),
+        (api.get("/admin/api/logs/analyze?time_to=13:99"), 400),
+        (api.get("/admin/api/mock-data/scenarios/nope"), 404),
+        (
+            api.request(Method::POST, "/admin/api/mock-data/scenarios/nope/activate"),
+            404,
+        ),
+        (
+            api.request(Method::POST, "/admin/api/mock-data/scenarios")
+                .header("Content-Type", "application/json")
+                .body("{"),
+            400,
+        ),
+        (
+            api.post_json("/admin/api/mock-data/scenarios", &json!([1])),
+            400,
+        ),
+        (
+            api.post_json("/admin/api/mock-data/scenarios", &json!({"name": ""})),
+            400,
+        ),
+        (
+            api.post_json(
+                "/admin/api/mock-data/scenarios",
+                &json!({"name": "x", "endpoints": {"GET /missing": {}}}),
+            ),
+            400,
+        ),
+        (
+            api.post_json(
+                "/admin/api/mock-data/scenarios",
+                &json!({"name": "x", "endpoints": {"GET /items": {"status_code": 42}}}),
+            ),
+            400,
+        ),
+        (
+            api.post_json(
+                "/admin/api/mock-data/responses",
+                &json!({"method": "GET", "path": "/items", "delay_ms": "slow"}),
+            ),
+            400,
+        ),
+        (
+            api.post_json("/admin/api/mock-data/responses", &json!({"path": "/items"})),
+            400,
+        ),
+        (
+            api.request(
+                Method::DELETE,
+                "/admin/api/mock-data/responses?method=GET&path=/nope",
+            ),
+            400,
+        ),
+    ];
+    for (request, expected) in cases {
+        let request = request.build().unwrap();
+        let what = format!("{} {}", request.method(), request.url());
+        let response = reqwest::blocking::Client::new().execute(request).unwrap();
+        let status = response.status().as_u16();
+        let body = json_body(response);
+        assert_eq!(status, expected, "{what}: {body}");
+        assert!(body["error"].is_string(), "{what}: {body}");
+    }
+    // A duplicate scenario is a conflict.
+    let scenario = json!({"name": "dup", "endpoints": {}});
+    assert_eq!(
+        send(api.post_json("/admin/api/mock-data/scenarios", &scenario)).0,
+        201
+    );
+    assert_eq!(
+        send(api.post_json("/admin/api/mock-data/scenarios", &scenario)).0,
+        409
+    );
+}
+
+#[test]
+fn generated_python_is_clean() {
+    let fixture = Fixture::new();
+    python::ruff_check(&fixture.venv, &fixture.dir).unwrap_or_else(|err| panic!("{err}"));
+    python::py_compile(&fixture.venv, &fixture.dir).unwrap_or_else(|err| panic!("{err}"));
+}
+
+#[test]
+fn n_requests_give_n_rows_after_a_clean_shutdown() {
+    let fixture = Fixture::new();
+    let server = fixture.start();
+    let api = api(&server);
+    let n = 300;
+    for i in 0..n {
+        send(
+            api.get(&format!("/api/items?limit={}", i % 50 + 1))
+                .header("X-Session-Id", "s-count"),
+        );
+    }
+    assert!(server.stop(Duration::from_secs(20)), "no clean shutdown");
+    let rows = read_rows(&log_db_path(&fixture.dir));
+    let counted = rows
+        .iter()
+        .filter(|r| r.session_id.as_deref() == Some("s-count"))
+        .count();
+    assert_eq!(counted, n);
+}
