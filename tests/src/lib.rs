@@ -8,6 +8,7 @@ pub mod backend;
 pub mod binary;
 pub mod conformance;
 mod error;
+pub mod logdb;
 pub mod paths;
 pub mod pipeline;
 pub mod python;
