@@ -263,3 +263,75 @@ pub fn send_traffic(url: &str, session: &str) -> Vec<(String, String, u16)> {
     }
     sent
 }
+
+/// `mockloop-mcp http --bind 127.0.0.1:0`, killed when dropped.
+pub struct HttpServer {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>/mcp`.
+    pub url: String,
+}
+
+impl HttpServer {
+    pub fn start(cwd: &Path, output_dir: &Path) -> Self {
+        use std::io::BufRead;
+        let binary = mockloop_tests::binary::mockloop_mcp().unwrap_or_else(|err| panic!("{err}"));
+        let mut child = std::process::Command::new(binary)
+            .args(["http", "--bind", "127.0.0.1:0"])
+            .current_dir(cwd)
+            .env("MOCKLOOP_OUTPUT_DIR", output_dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.starts_with("http://127.0.0.1:") && line.trim_end().ends_with("/mcp"),
+            "{line:?}"
+        );
+        Self {
+            child,
+            url: line.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The pinned official MCP Python SDK, in a venv of its own.
+pub const PYTHON_MCP: &str = "mcp==1.26.0\n";
+
+/// Runs `tests/fixtures/mcp_client.py` (`stdio BINARY` or `http URL`) with
+/// the official SDK on a plan of calls; returns its JSON report.
+pub fn python_client(mode: &str, target: &str, plan: &Value, envs: &[(&str, &Path)]) -> Value {
+    let venv = Venv::for_requirements_text(PYTHON_MCP).unwrap_or_else(|err| panic!("{err}"));
+    let dir = tempfile::tempdir().unwrap();
+    let plan_path = dir.path().join("plan.json");
+    std::fs::write(&plan_path, plan.to_string()).unwrap();
+    let script = mockloop_tests::paths::workspace_root().join("tests/fixtures/mcp_client.py");
+    let mut command = std::process::Command::new(venv.python());
+    command.arg(script).args([mode, target]).arg(&plan_path);
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "python client failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The tools of a Python report as rmcp tools, for [`check_schemas`].
+pub fn python_tools(report: &Value) -> Vec<Tool> {
+    serde_json::from_value(report["tools"].clone()).unwrap()
+}
