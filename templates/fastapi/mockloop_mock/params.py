@@ -25,13 +25,14 @@ def candidates(text: str, schema: Any) -> list[Any]:
     types = schemas.types_of(schema)
     anything = not types
     out: list[Any] = []
-    if (anything or "integer" in types) and INTEGER.fullmatch(text):
+    integer = INTEGER.fullmatch(text) is not None
+    if (anything or types & {"integer", "number"}) and integer:
         out.append(int(text))
-    if (anything or types & {"integer", "number"}) and NUMBER.fullmatch(text):
+    elif (anything or types & {"integer", "number"}) and NUMBER.fullmatch(text):
         out.append(float(text))
     if (anything or "boolean" in types) and text in ("true", "false"):
         out.append(text == "true")
-    if (anything or "null" in types) and text in ("null", ""):
+    if (anything or "null" in types) and text == "null":
         out.append(None)
     if (anything or types & {"object", "array"}) and text[:1] in ("{", "["):
         try:

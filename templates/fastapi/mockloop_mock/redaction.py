@@ -18,13 +18,29 @@ API_KEY_NAMES = {
 }
 
 
+_SECRET_NAMES: dict[str, bool] = {}
+
+
 def is_secret(name: str) -> bool:
     """Whether a header, query parameter or field with this name is secret."""
-    lowered = name.lower()
-    return (
-        lowered in ALWAYS_SECRET
-        or lowered in API_KEY_NAMES
-        or any(word in lowered for word in SECRET_WORDS)
+    found = _SECRET_NAMES.get(name)
+    if found is None:
+        lowered = name.lower()
+        found = (
+            lowered in ALWAYS_SECRET
+            or lowered in API_KEY_NAMES
+            or any(word in lowered for word in SECRET_WORDS)
+        )
+        if len(_SECRET_NAMES) < 10_000:
+            _SECRET_NAMES[name] = found
+    return found
+
+
+def may_hold_secrets(text: str) -> bool:
+    """A quick test: whether a secret name could occur in ``text`` at all."""
+    lowered = text.lower()
+    return any(word in lowered for word in SECRET_WORDS) or any(
+        name in lowered for name in API_KEY_NAMES
     )
 
 
@@ -32,7 +48,7 @@ def headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Request headers as a JSON-ready dict, secret values redacted."""
     out: dict[str, str] = {}
     for raw_name, raw_value in raw:
-        name = raw_name.decode("latin-1").lower()
+        name = raw_name.decode("latin-1")
         value = REDACTED if is_secret(name) else raw_value.decode("latin-1")
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
@@ -40,8 +56,8 @@ def headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 def query(text: str) -> str:
     """A query string with the values of secret parameters redacted."""
-    if not text:
-        return ""
+    if not text or not may_hold_secrets(text):
+        return text
     pairs = parse_qsl(text, keep_blank_values=True)
     if not any(is_secret(name) for name, _ in pairs):
         return text
@@ -50,7 +66,7 @@ def query(text: str) -> str:
 
 def body(text: str | None) -> str | None:
     """A logged body with secret fields of JSON objects redacted."""
-    if not text or text[0] not in "[{":
+    if not text or text[0] not in "[{" or not may_hold_secrets(text):
         return text
     try:
         value = json.loads(text)

@@ -5,9 +5,14 @@ The whole file is one ``referencing`` resource; its references
 schema inside it can be validated on its own against the shared registry.
 """
 
+import ipaddress
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -34,21 +39,130 @@ REGISTRY: Registry = Registry().with_resource(
     Resource.from_contents(catalog.DOCUMENT, default_specification=DRAFT202012),
 )
 COMPONENTS: dict[str, Any] = catalog.DOCUMENT["components"]["schemas"]
-_VALIDATORS: dict[int, Draft202012Validator] = {}
+DATE_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?"
+    r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)"
+)
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FORMATS = FormatChecker(formats=())
 
 
-def validator(schema: Any) -> Draft202012Validator:
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*")
+
+
+def _in_range(value: object, bits: int) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    return -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+
+
+@FORMATS.checks("int32")
+def _int32(value: object) -> bool:
+    return _in_range(value, 32)
+
+
+@FORMATS.checks("int64")
+def _int64(value: object) -> bool:
+    return _in_range(value, 64)
+
+
+@FORMATS.checks("uri")
+def _uri(value: object) -> bool:
+    return not isinstance(value, str) or URI.fullmatch(value) is not None
+
+
+@FORMATS.checks("date")
+def _date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@FORMATS.checks("date-time")
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = DATE_TIME.fullmatch(value)
+    return match is not None and _date(match.group(1))
+
+
+@FORMATS.checks("uuid")
+def _uuid(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36 and all(value[i] == "-" for i in (8, 13, 18, 23))
+
+
+@FORMATS.checks("ipv4")
+def _ipv4(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+@FORMATS.checks("ipv6")
+def _ipv6(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _required_unless_read_only(
+    validator: Any, required: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """``required``, except that a request need not carry read-only properties."""
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    for name in required:
+        if name not in instance and not resolve(properties.get(name, {})).get(
+            "readOnly"
+        ):
+            yield ValidationError(f"{name!r} is a required property")
+
+
+# Requests are checked with format checks for the formats above and with
+# read-only properties optional; generated data with the plain dialect.
+RequestValidator = validators.extend(
+    Draft202012Validator, {"required": _required_unless_read_only}
+)
+_VALIDATORS: dict[tuple[int, bool], Any] = {}
+
+
+def validator(schema: Any, *, request: bool = True) -> Any:
     """A (cached) validator for a schema taken from the document."""
-    found = _VALIDATORS.get(id(schema))
+    key = (id(schema), request)
+    found = _VALIDATORS.get(key)
     if found is None:
-        found = Draft202012Validator(schema, registry=REGISTRY)
-        _VALIDATORS[id(schema)] = found
+        if request:
+            found = RequestValidator(schema, registry=REGISTRY, format_checker=FORMATS)
+        else:
+            found = Draft202012Validator(schema, registry=REGISTRY)
+        _VALIDATORS[key] = found
     return found
 
 
-def is_valid(schema: Any, instance: Any) -> bool:
+def is_valid(schema: Any, instance: Any, *, request: bool = True) -> bool:
     """Whether ``instance`` is valid against ``schema``."""
-    return validator(schema).is_valid(instance)
+    return validator(schema, request=request).is_valid(instance)
 
 
 def resolve(schema: Any, depth: int = 0) -> dict[str, Any]:
