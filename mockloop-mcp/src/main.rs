@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
+/// Generation allocates and frees millions of small JSON values; mimalloc
+/// is much faster at that than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // stdout carries the protocol: logs go to stderr.
     tracing_subscriber::fmt()

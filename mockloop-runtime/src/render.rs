@@ -85,13 +85,7 @@ pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<Gene
         let relative = path.trim_start_matches("fastapi/").to_owned();
         files.insert(relative, text.to_owned());
     }
-    for (path, value) in context::data_files(spec, &model, options) {
-        let text = serde_json::to_string_pretty(&value).map_err(|source| Error::Serialize {
-            what: path.clone(),
-            source,
-        })?;
-        files.insert(path, text + "\n");
-    }
+    files.extend(context::data_files(spec, &model, options)?);
     let view = context::ProjectView::new(spec, &model, options);
     for (template, target) in context::TEMPLATE_TARGETS {
         let rendered = env

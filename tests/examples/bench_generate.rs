@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use mockloop_runtime::{RenderOptions, generate_project, load_spec, render_project};
 
+/// The same allocator as the `mockloop-mcp` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let spec = args.next().unwrap_or_else(|| {

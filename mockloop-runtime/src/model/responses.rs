@@ -93,7 +93,10 @@ fn build_response(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
-        media_type: chosen.as_deref().filter(|_| !bodyless).map(served_media_type),
+        media_type: chosen
+            .as_deref()
+            .filter(|_| !bodyless)
+            .map(served_media_type),
         media_types,
         schema: None,
         body: None,
@@ -107,7 +110,8 @@ fn build_response(
             // Documented media type but nothing to put in it: send the
             // Content-Type alone, with an empty body.
             spec.media_type = None;
-            spec.headers.insert("Content-Type".to_owned(), served_media_type(&chosen));
+            spec.headers
+                .insert("Content-Type".to_owned(), served_media_type(&chosen));
             return spec;
         }
         let examples = synth.media_examples(media, op_key, seed_for(&[op_key, status, &chosen]));
@@ -120,7 +124,9 @@ fn build_response(
 
 /// Whether a media type object describes a body (a schema or an example).
 fn has_body(media: &Value) -> bool {
-    ["schema", "example", "examples"].iter().any(|key| media.get(key).is_some())
+    ["schema", "example", "examples"]
+        .iter()
+        .any(|key| media.get(key).is_some())
 }
 
 /// Picks the media type to serve: JSON first, then other JSON-like types,

@@ -71,11 +71,14 @@ fn components_skeleton(components: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Replaces every `schema` member below `value` with `{}`.
+/// Replaces every `schema` member below `value` with `{}` and leaves out
+/// examples, which the model reads from the document itself (on large
+/// specs they are most of the bytes).
 fn blank_schemas(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"))
                 .map(|(key, inner)| {
                     let inner = if key == "schema" {
                         Value::Object(Map::new())

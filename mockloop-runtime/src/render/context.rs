@@ -1,10 +1,12 @@
 //! What the templates and data files are rendered from.
+use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::RenderOptions;
 use super::validation;
 use crate::GENERATOR_VERSION;
+use crate::error::{Error, Result};
 use crate::model::{ApiModel, Operation, Param, ParamLocation};
 use crate::spec::{LoadedSpec, SpecVersion};
 
@@ -142,21 +144,39 @@ impl<'a> ParamView<'a> {
     }
 }
 
-/// The JSON files of the project: manifest, responses and the original spec.
+/// The JSON files of the project (manifest, responses, the original spec
+/// and the validation schemas), serialised straight from borrowed data so
+/// that a large spec is never copied.
 pub(super) fn data_files(
     spec: &LoadedSpec,
     model: &ApiModel,
     options: &RenderOptions,
-) -> Vec<(String, Value)> {
-    vec![
-        ("mockloop.json".to_owned(), manifest(spec, model, options)),
-        ("mock_data/operations.json".to_owned(), operations(model)),
-        ("mock_data/openapi.json".to_owned(), spec.original.clone()),
-        (
-            "mock_data/validation.json".to_owned(),
-            validation::document(spec, model),
-        ),
-    ]
+) -> Result<Vec<(String, String)>> {
+    Ok(vec![
+        json_file("mockloop.json", &manifest(spec, model, options), true)?,
+        json_file("mock_data/operations.json", &operations(model), true)?,
+        // Read by machines only, and the largest files on big specs: compact.
+        json_file("mock_data/openapi.json", &spec.original, false)?,
+        json_file(
+            "mock_data/validation.json",
+            &validation::document(spec, model),
+            false,
+        )?,
+    ])
+}
+
+/// JSON (pretty for files people edit) with a final newline.
+fn json_file(path: &str, value: &impl Serialize, pretty: bool) -> Result<(String, String)> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    let text = text.map_err(|source| Error::Serialize {
+        what: path.to_owned(),
+        source,
+    })?;
+    Ok((path.to_owned(), text + "\n"))
 }
 
 fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Value {
@@ -185,32 +205,49 @@ fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Val
     })
 }
 
-fn operations(model: &ApiModel) -> Value {
-    let entries = model.operations.iter().map(|op| {
-        let responses: serde_json::Map<String, Value> = op
-            .responses
-            .iter()
-            .map(|r| {
-                let entry = json!({
-                    "status_code": r.status_code,
-                    "media_type": r.media_type,
-                    "body": r.body,
-                    "examples": r.examples,
-                    "headers": r.headers,
-                });
-                (r.status.clone(), entry)
-            })
-            .collect();
-        let default = op
-            .default_response
-            .and_then(|i| op.responses.get(i))
-            .map(|r| r.status.clone());
-        (
-            op.key.clone(),
-            json!({"default": default, "responses": responses}),
-        )
-    });
-    Value::Object(entries.collect())
+/// One operation in `mock_data/operations.json`.
+#[derive(Serialize)]
+struct OperationEntry<'a> {
+    default: Option<&'a str>,
+    responses: IndexMap<&'a str, ResponseEntry<'a>>,
+}
+
+/// One documented response in `mock_data/operations.json`.
+#[derive(Serialize)]
+struct ResponseEntry<'a> {
+    status_code: u16,
+    media_type: Option<&'a str>,
+    body: &'a Option<Value>,
+    examples: &'a IndexMap<String, Value>,
+    headers: &'a IndexMap<String, String>,
+}
+
+fn operations(model: &ApiModel) -> IndexMap<&str, OperationEntry<'_>> {
+    model
+        .operations
+        .iter()
+        .map(|op| {
+            let responses = op
+                .responses
+                .iter()
+                .map(|r| {
+                    let entry = ResponseEntry {
+                        status_code: r.status_code,
+                        media_type: r.media_type.as_deref(),
+                        body: &r.body,
+                        examples: &r.examples,
+                        headers: &r.headers,
+                    };
+                    (r.status.as_str(), entry)
+                })
+                .collect();
+            let default = op
+                .default_response
+                .and_then(|i| op.responses.get(i))
+                .map(|r| r.status.as_str());
+            (op.key.as_str(), OperationEntry { default, responses })
+        })
+        .collect()
 }
 
 /// The folder name used when none is given: the title and version as a slug.

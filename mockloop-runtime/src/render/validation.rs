@@ -6,64 +6,106 @@
 //! document's `components.schemas` at the same place: the mock registers the
 //! whole file as one `referencing` resource and points at each operation's
 //! schemas inside it, which resolves every reference without copying.
+use indexmap::IndexMap;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::{ApiModel, Operation, ParamLocation};
+use crate::model::{ApiModel, Operation, Param, ParamLocation};
 use crate::spec::LoadedSpec;
 
-/// The whole validation document.
-pub(super) fn document(spec: &LoadedSpec, model: &ApiModel) -> Value {
-    let schemas = spec
-        .document
-        .pointer("/components/schemas")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let operations: Map<String, Value> = model
-        .operations
-        .iter()
-        .map(|op| (op.key.clone(), operation(op, &model.base_path)))
-        .collect();
-    json!({
-        "components": {"schemas": schemas},
-        "operations": operations,
-        "api_key_names": api_key_names(spec),
-    })
+/// The whole validation document, borrowing the spec and the model.
+#[derive(Serialize)]
+pub(super) struct ValidationDocument<'a> {
+    components: Components<'a>,
+    operations: IndexMap<&'a str, OperationEntry<'a>>,
+    api_key_names: Value,
 }
 
-fn operation(op: &Operation, base_path: &str) -> Value {
-    let params: Vec<Value> = op
-        .params
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "ident": p.ident,
-                "in": location(p.location),
-                "required": p.required,
-                "style": p.style,
-                "explode": p.explode,
-                "schema": p.schema,
-            })
-        })
-        .collect();
-    let body = op.request_body.as_ref().map(|body| {
-        json!({
-            "required": body.required,
-            "content": body.content,
-        })
-    });
-    let responses: Map<String, Value> = op
-        .responses
-        .iter()
-        .filter_map(|r| Some((r.status.clone(), r.schema.clone()?)))
-        .collect();
-    json!({
-        "route": op.route,
-        "path_template": format!("{base_path}{}", op.path),
-        "params": params,
-        "body": body,
-        "responses": responses,
-    })
+#[derive(Serialize)]
+struct Components<'a> {
+    schemas: Schemas<'a>,
+}
+
+/// The document's `components.schemas`, or `{}` when it has none.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Schemas<'a> {
+    Borrowed(&'a Value),
+    Empty(Map<String, Value>),
+}
+
+#[derive(Serialize)]
+struct OperationEntry<'a> {
+    route: &'a str,
+    path_template: String,
+    params: Vec<ParamEntry<'a>>,
+    body: Option<BodyEntry<'a>>,
+    responses: IndexMap<&'a str, &'a Value>,
+}
+
+#[derive(Serialize)]
+struct ParamEntry<'a> {
+    name: &'a str,
+    ident: &'a str,
+    #[serde(rename = "in")]
+    location: &'static str,
+    required: bool,
+    style: &'a str,
+    explode: bool,
+    schema: &'a Value,
+}
+
+#[derive(Serialize)]
+struct BodyEntry<'a> {
+    required: bool,
+    content: &'a IndexMap<String, Value>,
+}
+
+/// The whole validation document.
+pub(super) fn document<'a>(spec: &'a LoadedSpec, model: &'a ApiModel) -> ValidationDocument<'a> {
+    ValidationDocument {
+        components: Components {
+            schemas: spec
+                .document
+                .pointer("/components/schemas")
+                .map_or_else(|| Schemas::Empty(Map::new()), Schemas::Borrowed),
+        },
+        operations: model
+            .operations
+            .iter()
+            .map(|op| (op.key.as_str(), operation(op, &model.base_path)))
+            .collect(),
+        api_key_names: api_key_names(spec),
+    }
+}
+
+fn operation<'a>(op: &'a Operation, base_path: &str) -> OperationEntry<'a> {
+    OperationEntry {
+        route: &op.route,
+        path_template: format!("{base_path}{}", op.path),
+        params: op.params.iter().map(param).collect(),
+        body: op.request_body.as_ref().map(|body| BodyEntry {
+            required: body.required,
+            content: &body.content,
+        }),
+        responses: op
+            .responses
+            .iter()
+            .filter_map(|r| Some((r.status.as_str(), r.schema.as_ref()?)))
+            .collect(),
+    }
+}
+
+fn param(p: &Param) -> ParamEntry<'_> {
+    ParamEntry {
+        name: &p.name,
+        ident: &p.ident,
+        location: location(p.location),
+        required: p.required,
+        style: &p.style,
+        explode: p.explode,
+        schema: &p.schema,
+    }
 }
 
 fn location(location: ParamLocation) -> &'static str {

@@ -9,6 +9,11 @@ use serde_json::Value;
 /// `$ref` (`#/components/schemas/X`) is rewritten to start with it.
 pub(crate) const BASE_URI: &str = "https://mockloop.invalid/document.json";
 
+/// Most compiled validators kept at once. A validator carries compiled
+/// copies of every schema it reaches, so on large specs (GitHub's) an
+/// unbounded cache costs more memory than recompiling the rare repeat.
+const MAX_CACHED_VALIDATORS: usize = 128;
+
 /// Most instance locations reported for one failed validation.
 const MAX_ERROR_PATHS: usize = 16;
 
@@ -74,6 +79,9 @@ impl<'a> Checker<'a> {
             _ => schema.to_string(),
         };
         if !self.cache.contains_key(&key) {
+            if self.cache.len() >= MAX_CACHED_VALIDATORS {
+                self.cache.clear();
+            }
             let compiled = self.compile(schema);
             self.cache.insert(key.clone(), compiled);
         }
