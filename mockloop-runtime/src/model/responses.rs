@@ -106,6 +106,12 @@ fn build_response(
     if let (Some(chosen), Some(content)) = (chosen, content)
         && let Some(media) = content.get(&chosen)
     {
+        if !bodyless && !has_body(media) && is_json(&chosen) {
+            // A JSON media type without a schema: any JSON will do, and an
+            // empty body would not be JSON at all.
+            spec.body = Some(Value::Null);
+            return spec;
+        }
         if bodyless || !has_body(media) {
             // Documented media type but nothing to put in it: send the
             // Content-Type alone, with an empty body.
