@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -139,10 +140,32 @@ def _required_unless_read_only(
             yield ValidationError(f"{name!r} is a required property")
 
 
-# Requests are checked with format checks for the formats above and with
-# read-only properties optional; generated data with the plain dialect.
+def _multiple_of_exact(
+    validator: Any, step: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """``multipleOf`` in decimal arithmetic, so 9999.98 is a multiple of 0.01
+    (binary floating point says it is not)."""
+    if not validator.is_type(instance, "number"):
+        return
+    if isinstance(step, float) or isinstance(instance, float):
+        try:
+            quotient = Decimal(str(instance)) / Decimal(str(step))
+        except (InvalidOperation, ArithmeticError):
+            return
+        failed = quotient != quotient.to_integral_value()
+    else:
+        failed = instance % step != 0
+    if failed:
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+# Data is checked with exact decimal multipleOf; requests also with format
+# checks for the formats above and with read-only properties optional.
+DataValidator = validators.extend(
+    Draft202012Validator, {"multipleOf": _multiple_of_exact}
+)
 RequestValidator = validators.extend(
-    Draft202012Validator, {"required": _required_unless_read_only}
+    DataValidator, {"required": _required_unless_read_only}
 )
 _VALIDATORS: dict[tuple[int, bool], Any] = {}
 
@@ -155,7 +178,7 @@ def validator(schema: Any, *, request: bool = True) -> Any:
         if request:
             found = RequestValidator(schema, registry=REGISTRY, format_checker=FORMATS)
         else:
-            found = Draft202012Validator(schema, registry=REGISTRY)
+            found = DataValidator(schema, registry=REGISTRY)
         _VALIDATORS[key] = found
     return found
 
