@@ -2,9 +2,13 @@
 //!
 //! `openapiv3` reads OpenAPI 3.0 schemas only, while the normalised document
 //! carries JSON Schema 2020-12 schemas (3.1 type arrays, numeric exclusive
-//! bounds, ...). So the structure is parsed from a copy in which every schema
-//! is blanked to `{}`; the model reads the raw schemas from the document
-//! itself, at the same positions.
+//! bounds, ...). So the structure is parsed from a skeleton: `openapi`,
+//! `info`, `servers`, the security schemes `openapiv3` knows, and `paths`
+//! with each operation reduced to what identifies it. The model reads
+//! parameters, bodies, responses and schemas from the document itself, and
+//! reads them defensively, so a quirk in one operation of a real-world spec
+//! (a non-standard `style`, an odd response key) cannot fail the whole
+//! generation.
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -33,13 +37,13 @@ fn skeleton(document: &Value) -> Value {
             "components" => {
                 out.insert(key.clone(), components_skeleton(value));
             }
-            "webhooks" => {}
             "paths" => {
-                out.insert(key.clone(), blank_schemas(value));
+                out.insert(key.clone(), paths_skeleton(value));
             }
-            _ => {
+            "openapi" | "info" | "servers" => {
                 out.insert(key.clone(), value.clone());
             }
+            _ => {}
         }
     }
     out.entry("paths")
@@ -71,27 +75,25 @@ fn components_skeleton(components: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Replaces every `schema` member below `value` with `{}` and leaves out
-/// examples, which the model reads from the document itself (on large
-/// specs they are most of the bytes).
-fn blank_schemas(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"))
-                .map(|(key, inner)| {
-                    let inner = if key == "schema" {
-                        Value::Object(Map::new())
-                    } else {
-                        blank_schemas(inner)
-                    };
-                    (key.clone(), inner)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(blank_schemas).collect()),
-        other => other.clone(),
-    }
+/// Every path with its operations reduced to `operationId` and `summary`.
+fn paths_skeleton(paths: &Value) -> Value {
+    let Value::Object(paths) = paths else {
+        return Value::Object(Map::new());
+    };
+    let items = paths.iter().map(|(path, item)| {
+        let operations = super::routes::METHODS.iter().filter_map(|method| {
+            let operation = item.get(*method)?;
+            let mut reduced = Map::new();
+            for key in ["operationId", "summary"] {
+                if let Some(Value::String(text)) = operation.get(key) {
+                    reduced.insert(key.to_owned(), Value::String(text.clone()));
+                }
+            }
+            Some(((*method).to_owned(), Value::Object(reduced)))
+        });
+        (path.clone(), Value::Object(operations.collect()))
+    });
+    Value::Object(items.collect())
 }
 
 /// OpenAPI 3.1 makes `responses` optional; `openapiv3` requires it.
