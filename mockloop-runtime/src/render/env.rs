@@ -59,6 +59,7 @@ fn collect_static(dir: &'static Dir<'static>, folder: &str, out: &mut Vec<(Strin
         let path = file.path().to_string_lossy().replace('\\', "/");
         if path.starts_with(folder)
             && !path.ends_with(".j2")
+            && !is_tool_artifact(&path)
             && let Some(text) = file.contents_utf8()
         {
             out.push((path, text));
@@ -67,6 +68,13 @@ fn collect_static(dir: &'static Dir<'static>, folder: &str, out: &mut Vec<(Strin
     for sub in dir.dirs() {
         collect_static(sub, folder, out);
     }
+}
+
+/// Caches that tools leave in a checkout (`.ruff_cache/`, `__pycache__/`):
+/// never part of a generated project, even if they were embedded.
+fn is_tool_artifact(path: &str) -> bool {
+    path.split('/')
+        .any(|part| part == "__pycache__" || part == ".ruff_cache" || part.ends_with(".pyc"))
 }
 
 /// The names of every `.j2` template, for tests.
