@@ -1,8 +1,10 @@
 //! Rendering the FastAPI project from the embedded templates.
 mod context;
 mod env;
+mod events;
 mod output;
 mod python;
+mod security;
 mod validation;
 
 use std::collections::BTreeMap;

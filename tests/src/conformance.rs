@@ -28,7 +28,7 @@ use mockloop_runtime::{ApiModel, LoadedSpec, Operation};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-pub use request::PreparedRequest;
+pub use request::{PreparedRequest, Secrets};
 use response::Validators;
 
 /// One operation whose response did not conform.
@@ -84,8 +84,14 @@ impl fmt::Display for Report {
 }
 
 /// Checks every operation of `model` against the mock at `base_url`
-/// (scheme, host and port; the model's base path is added).
-pub fn check_all(spec: &LoadedSpec, model: &ApiModel, base_url: &str) -> Result<Report> {
+/// (scheme, host and port; the model's base path is added), sending
+/// `secrets` for the operations' first security requirement.
+pub fn check_all(
+    spec: &LoadedSpec,
+    model: &ApiModel,
+    base_url: &str,
+    secrets: &Secrets,
+) -> Result<Report> {
     let validators = Validators::new(&spec.document)?;
     let client = client()?;
     let mut report = Report {
@@ -94,9 +100,15 @@ pub fn check_all(spec: &LoadedSpec, model: &ApiModel, base_url: &str) -> Result<
     };
     for operation in &model.operations {
         report.checked += 1;
-        if let Err((request, reason)) =
-            check_operation(&client, &validators, spec, model, operation, base_url)
-        {
+        if let Err((request, reason)) = check_operation(
+            &client,
+            &validators,
+            spec,
+            model,
+            operation,
+            base_url,
+            secrets,
+        ) {
             report.failures.push(Failure {
                 operation: operation.key.clone(),
                 request,
@@ -108,6 +120,19 @@ pub fn check_all(spec: &LoadedSpec, model: &ApiModel, base_url: &str) -> Result<
     Ok(report)
 }
 
+/// The request the checker sends for `operation` of the mock at `base_url`,
+/// with credentials from `secrets`, or none.
+pub fn prepare_request(
+    spec: &LoadedSpec,
+    model: &ApiModel,
+    operation: &Operation,
+    base_url: &str,
+    secrets: Option<&Secrets>,
+) -> std::result::Result<PreparedRequest, String> {
+    let base = format!("{}{}", base_url.trim_end_matches('/'), model.base_path);
+    request::prepare(&base, operation, &spec.document, secrets)
+}
+
 fn check_operation(
     client: &reqwest::blocking::Client,
     validators: &Validators<'_>,
@@ -115,14 +140,16 @@ fn check_operation(
     model: &ApiModel,
     operation: &Operation,
     base_url: &str,
+    secrets: &Secrets,
 ) -> std::result::Result<(), (String, String)> {
     let base = format!("{}{}", base_url.trim_end_matches('/'), model.base_path);
-    let prepared = request::prepare(&base, operation, &spec.document).map_err(|reason| {
-        (
-            format!("{} {}{}", operation.method, base, operation.path),
-            reason,
-        )
-    })?;
+    let prepared =
+        request::prepare(&base, operation, &spec.document, Some(secrets)).map_err(|reason| {
+            (
+                format!("{} {}{}", operation.method, base, operation.path),
+                reason,
+            )
+        })?;
     let shown = prepared.to_string();
     let received = prepared
         .send(client)

@@ -16,7 +16,7 @@ pub mod schemathesis;
 pub mod server;
 pub mod venv;
 
-pub use conformance::{Failure, Report, check_all};
+pub use conformance::{Failure, Report, Secrets, check_all};
 pub use error::{Error, Result};
 pub use server::MockServer;
 pub use venv::Venv;

@@ -134,7 +134,13 @@ fn run_stages(spec_path: &Path, out_base: &Path, outcome: &mut Outcome) -> Resul
     {
         outcome.problems.push(problem);
     }
-    let report = check_all(&spec, &model, &url).map_err(|err| err.to_string())?;
+    let report = check_all(
+        &spec,
+        &model,
+        &url,
+        &conformance::Secrets::from_mock_dir(&dir),
+    )
+    .map_err(|err| err.to_string())?;
     outcome.validated = report.validated;
     if !report.is_ok() {
         outcome.problems.push(format!(

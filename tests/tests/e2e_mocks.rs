@@ -15,7 +15,7 @@ use std::time::Duration;
 use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
 use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, spec_files};
 use mockloop_tests::pipeline::{default_workers, exercise_all, failures};
-use mockloop_tests::{MockServer, Venv, check_all, conformance, python, schemathesis};
+use mockloop_tests::{MockServer, Secrets, Venv, check_all, conformance, python, schemathesis};
 
 fn assert_all_pass(specs: &[PathBuf]) {
     let out = tempfile::tempdir().unwrap();
@@ -87,7 +87,7 @@ fn github_spec() {
         .unwrap_or_else(|err| panic!("{err}\n{}", server.output()));
     let spec = load_spec(&spec.to_string_lossy()).unwrap();
     let model = ApiModel::from_spec(&spec).unwrap();
-    let report = check_all(&spec, &model, &server.url()).unwrap();
+    let report = check_all(&spec, &model, &server.url(), &Secrets::from_mock_dir(&dir)).unwrap();
     eprint!("{report}");
     assert!(report.is_ok(), "{report}");
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use mockloop_runtime::{ApiModel, LoadedSpec, load_spec};
-use mockloop_tests::{MockServer, Venv, check_all, conformance, python, schemathesis};
+use mockloop_tests::{MockServer, Secrets, Venv, check_all, conformance, python, schemathesis};
 use serde_json::json;
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
@@ -45,7 +45,7 @@ fn handmade_mock_conforms() {
     let spec = spec(&dir);
     conformance::check_openapi_json(&spec, &server.url()).unwrap();
     let model = ApiModel::from_spec(&spec).unwrap();
-    let report = check_all(&spec, &model, &server.url()).unwrap();
+    let report = check_all(&spec, &model, &server.url(), &Secrets::from_mock_dir(&dir)).unwrap();
     assert!(
         report.is_ok(),
         "{report}\n--- server output ---\n{}",
@@ -68,7 +68,7 @@ fn mismatches_are_reported() {
     doc["paths"]["/pets"]["head"]["responses"] =
         json!({"200": {"description": "OK", "content": {"text/plain": {}}}});
     let model = ApiModel::from_spec(&spec).unwrap();
-    let report = check_all(&spec, &model, &server.url()).unwrap();
+    let report = check_all(&spec, &model, &server.url(), &Secrets::from_mock_dir(&dir)).unwrap();
     let failed: Vec<&str> = report
         .failures
         .iter()

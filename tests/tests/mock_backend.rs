@@ -33,11 +33,12 @@ impl Fixture {
         let out = tempfile::tempdir().unwrap();
         let spec = out.path().join("backend.yaml");
         std::fs::write(&spec, SPEC).unwrap();
+        // Auth is tested in auth.rs; here the API key is only a header to redact.
         let (dir, _) = generate_project(
             &spec.to_string_lossy(),
             out.path(),
             Some("mock"),
-            &RenderOptions::default(),
+            &RenderOptions::default().with_feature("auth", false),
         )
         .unwrap_or_else(|err| panic!("{err}"));
         let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::RenderOptions;
-use super::validation;
+use super::{events, security, validation};
 use crate::GENERATOR_VERSION;
 use crate::error::{Error, Result};
 use crate::model::{ApiModel, Operation, Param, ParamLocation};
@@ -41,6 +41,7 @@ pub(super) struct ProjectView<'a> {
     fastapi_imports: Vec<&'static str>,
     copied_files: &'static [&'static str],
     operations: Vec<OperationView<'a>>,
+    auth: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,6 +101,7 @@ impl<'a> ProjectView<'a> {
             fastapi_imports,
             copied_files: IMAGE_FILES,
             operations,
+            auth: security::readme_view(spec, model, feature(options, "auth")),
         }
     }
 }
@@ -162,7 +164,22 @@ pub(super) fn data_files(
             &validation::document(spec, model),
             false,
         )?,
+        json_file(
+            "mock_data/security.json",
+            &security::document(spec, model),
+            true,
+        )?,
+        json_file(
+            "mock_data/events.json",
+            &events::document(spec, model),
+            true,
+        )?,
     ])
+}
+
+/// Whether a feature flag is on.
+fn feature(options: &RenderOptions, name: &str) -> bool {
+    options.features.get(name).copied().unwrap_or(false)
 }
 
 /// JSON (pretty for files people edit) with a final newline.
@@ -199,6 +216,7 @@ fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Val
         "port": options.port,
         "admin_port": options.admin_port,
         "features": options.features,
+        "auth": security::manifest_auth(spec, model),
         "operation_count": model.operation_count(),
         "reserved_routes": reserved,
         "warnings": model.warnings,

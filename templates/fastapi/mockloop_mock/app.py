@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from mockloop_mock import admin, overrides, scenarios, settings, validation
+from mockloop_mock import admin, features, overrides, scenarios, settings, validation
 from mockloop_mock.behaviour import InputError
 from mockloop_mock.logging_db import LogWriter
 from mockloop_mock.middleware import RequestLogMiddleware
@@ -94,4 +94,5 @@ def create_app() -> FastAPI:
                 title=f"{manifest['api']['title']} (mock)",
             )
 
+    features.install(app)
     return app

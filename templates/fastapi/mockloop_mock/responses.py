@@ -7,7 +7,8 @@ The first of these that applies decides the response:
 3. the active scenario's entry for the endpoint;
 4. the documented default response (the first 2xx).
 
-An invalid request is answered 422 before any of them is looked at.
+A request without the credentials the operation needs is answered 401
+(``auth.py``), an invalid request 422, before any of them is looked at.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from mockloop_mock import (
+    auth,
     catalog,
     dynamic,
     overrides,
@@ -35,6 +37,9 @@ FAULT_BODY = {"error": "fault injected by mockloop", "status": 500}
 
 async def mock_response(request: Request, key: str) -> Response:
     """Answers a request for the operation ``key`` (e.g. ``GET /pets/{petId}``)."""
+    denied = auth.check(request, key)
+    if denied is not None:
+        return denied
     if settings.VALIDATION:
         violations = await validation.request_violations(request, key)
         if violations:

@@ -1,5 +1,7 @@
 //! Building one valid request per operation.
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
 use mockloop_runtime::{Operation, Param, ParamLocation, RequestBody};
 use serde_json::Value;
@@ -7,11 +9,72 @@ use serde_json::Value;
 use super::encode::{self, BOUNDARY};
 use super::escape;
 
-/// Credentials sent for each kind of security scheme.
-const API_KEY: &str = "mockloop-test-key";
-const BEARER: &str = "mockloop-test-token";
-/// `mockloop:mockloop`, base64.
-const BASIC: &str = "bW9ja2xvb3A6bW9ja2xvb3A=";
+/// The credentials sent for each kind of security scheme: the mock secrets
+/// of a generated mock's `mockloop.json` (`auth`), or fixed test values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secrets {
+    /// apiKey scheme name → key.
+    pub api_keys: BTreeMap<String, String>,
+    /// Sent for apiKey schemes without their own key.
+    pub api_key: String,
+    /// Sent for bearer, oauth2 and openIdConnect schemes.
+    pub bearer: String,
+    /// Username and password sent for basic schemes.
+    pub basic: (String, String),
+}
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Self {
+            api_keys: BTreeMap::new(),
+            api_key: "mockloop-test-key".to_owned(),
+            bearer: "mockloop-test-token".to_owned(),
+            basic: ("mockloop".to_owned(), "mockloop".to_owned()),
+        }
+    }
+}
+
+impl Secrets {
+    /// The secrets of the mock in `dir` (its `mockloop.json`), or the fixed
+    /// test values where it has none.
+    pub fn from_mock_dir(dir: &Path) -> Self {
+        let manifest: Value = std::fs::read_to_string(dir.join("mockloop.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        Self::from_manifest(&manifest)
+    }
+
+    /// The secrets of a manifest's `auth` section.
+    pub fn from_manifest(manifest: &Value) -> Self {
+        let mut secrets = Self::default();
+        let Some(auth) = manifest.get("auth") else {
+            return secrets;
+        };
+        let text = |pointer: &str| auth.pointer(pointer).and_then(Value::as_str);
+        if let Some(keys) = auth.get("api_keys").and_then(Value::as_object) {
+            secrets.api_keys = keys
+                .iter()
+                .filter_map(|(name, key)| Some((name.clone(), key.as_str()?.to_owned())))
+                .collect();
+        }
+        if let Some(token) = text("/bearer_tokens/0") {
+            token.clone_into(&mut secrets.bearer);
+        }
+        if let (Some(user), Some(password)) = (text("/basic/username"), text("/basic/password")) {
+            secrets.basic = (user.to_owned(), password.to_owned());
+        }
+        secrets
+    }
+
+    fn basic_header(&self) -> String {
+        let (user, password) = &self.basic;
+        format!(
+            "Basic {}",
+            encode::base64(format!("{user}:{password}").as_bytes())
+        )
+    }
+}
 
 /// A request ready to send, printable for reports.
 #[derive(Debug, Clone)]
@@ -104,6 +167,7 @@ pub(super) fn prepare(
     base: &str,
     operation: &Operation,
     document: &Value,
+    secrets: Option<&Secrets>,
 ) -> Result<PreparedRequest, String> {
     let raw_op = document.pointer(&format!(
         "/paths/{}/{}",
@@ -145,7 +209,7 @@ pub(super) fn prepare(
             _ => return Err(format!("parameter {} has an unknown location", param.name)),
         }
     }
-    for credential in credentials(raw_op, document) {
+    for credential in secrets.map_or_else(Vec::new, |s| credentials(raw_op, document, s)) {
         match credential {
             Credential::Header(name, value) => headers.push((name, value)),
             Credential::Query(name, value) => query.push(format!(
@@ -249,7 +313,7 @@ enum Credential {
 
 /// Credentials for the first security requirement of the operation (or of
 /// the document), so mocks that check auth let the request through.
-fn credentials(raw_op: Option<&Value>, document: &Value) -> Vec<Credential> {
+fn credentials(raw_op: Option<&Value>, document: &Value, secrets: &Secrets) -> Vec<Credential> {
     let requirements = raw_op
         .and_then(|op| op.get("security"))
         .or_else(|| document.get("security"))
@@ -276,7 +340,8 @@ fn credentials(raw_op: Option<&Value>, document: &Value) -> Vec<Credential> {
         };
         match text("type").as_str() {
             "apiKey" => {
-                let (name, value) = (text("name"), API_KEY.to_owned());
+                let value = secrets.api_keys.get(name).unwrap_or(&secrets.api_key);
+                let (name, value) = (text("name"), value.clone());
                 out.push(match text("in").as_str() {
                     "query" => Credential::Query(name, value),
                     "cookie" => Credential::Cookie(name, value),
@@ -286,15 +351,15 @@ fn credentials(raw_op: Option<&Value>, document: &Value) -> Vec<Credential> {
             "http" => {
                 let scheme_name = text("scheme").to_ascii_lowercase();
                 let value = match scheme_name.as_str() {
-                    "basic" => format!("Basic {BASIC}"),
-                    "bearer" | "" => format!("Bearer {BEARER}"),
-                    other => format!("{other} {BEARER}"),
+                    "basic" => secrets.basic_header(),
+                    "bearer" | "" => format!("Bearer {}", secrets.bearer),
+                    other => format!("{other} {}", secrets.bearer),
                 };
                 out.push(Credential::Header("Authorization".to_owned(), value));
             }
             _ => out.push(Credential::Header(
                 "Authorization".to_owned(),
-                format!("Bearer {BEARER}"),
+                format!("Bearer {}", secrets.bearer),
             )),
         }
     }
@@ -433,13 +498,22 @@ mod tests {
                 "basic": {"type": "http", "scheme": "basic"}
             }}
         });
-        let creds = credentials(None, &document);
+        let creds = credentials(None, &document, &Secrets::default());
         assert!(matches!(&creds[..], [Credential::Query(name, _)] if name == "api_key"));
         let op = json!({"security": [{"basic": []}]});
-        let creds = credentials(Some(&op), &document);
+        let creds = credentials(Some(&op), &document, &Secrets::default());
         assert!(
             matches!(&creds[..], [Credential::Header(_, value)] if value.starts_with("Basic "))
         );
-        assert!(credentials(Some(&json!({"security": []})), &document).is_empty());
+        assert!(
+            credentials(
+                Some(&json!({"security": []})),
+                &document,
+                &Secrets::default()
+            )
+            .is_empty()
+        );
+        let basic = Secrets::default().basic_header();
+        assert_eq!(basic, "Basic bW9ja2xvb3A6bW9ja2xvb3A=");
     }
 }
