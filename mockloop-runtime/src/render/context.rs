@@ -42,6 +42,17 @@ pub(super) struct ProjectView<'a> {
     copied_files: &'static [&'static str],
     operations: Vec<OperationView<'a>>,
     auth: Value,
+    webhooks_enabled: bool,
+    storage_enabled: bool,
+    events: Vec<EventView>,
+    collections: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct EventView {
+    name: String,
+    kind: &'static str,
+    method: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +113,17 @@ impl<'a> ProjectView<'a> {
             copied_files: IMAGE_FILES,
             operations,
             auth: security::readme_view(spec, model, feature(options, "auth")),
+            webhooks_enabled: feature(options, "webhooks"),
+            storage_enabled: feature(options, "storage"),
+            events: events::document(spec, model)
+                .into_iter()
+                .map(|(name, event)| EventView {
+                    name,
+                    kind: event.kind,
+                    method: event.method,
+                })
+                .collect(),
+            collections: collections(model),
         }
     }
 }
@@ -175,6 +197,23 @@ pub(super) fn data_files(
             true,
         )?,
     ])
+}
+
+/// Collection paths that have an item route `/x/{id}` (stateful mode).
+fn collections(model: &ApiModel) -> Vec<&str> {
+    let paths: std::collections::BTreeSet<&str> =
+        model.operations.iter().map(|op| op.path.as_str()).collect();
+    paths
+        .iter()
+        .filter(|path| {
+            paths.iter().any(|item| {
+                item.rsplit_once('/').is_some_and(|(parent, last)| {
+                    parent == **path && last.starts_with('{') && last.ends_with('}')
+                })
+            })
+        })
+        .copied()
+        .collect()
 }
 
 /// Whether a feature flag is on.

@@ -13,12 +13,12 @@ const METHODS: &[&str] = &["post", "put", "patch", "get", "delete"];
 /// One event the mock can send.
 #[derive(Serialize)]
 pub(super) struct EventEntry {
-    kind: &'static str,
+    pub(super) kind: &'static str,
     /// The operation declaring a callback.
     operation: Option<String>,
     /// The callback's URL expression, for information.
     expression: Option<String>,
-    method: String,
+    pub(super) method: String,
     media_type: Option<String>,
     payload: Value,
 }

@@ -2,6 +2,7 @@
 
 The first of these that applies decides the response:
 
+0. in stateful mode (``storage.py``), the store, for collection routes;
 1. the ``Prefer`` header (``code=``, ``example=``, ``dynamic=true``);
 2. the endpoint's override (``/admin/api/mock-data/responses``);
 3. the active scenario's entry for the endpoint;
@@ -28,7 +29,9 @@ from mockloop_mock import (
     prefer,
     scenarios,
     settings,
+    storage,
     validation,
+    webhooks,
 )
 
 OPERATIONS: dict[str, Any] = settings.load_json(settings.DATA_DIR / "operations.json")
@@ -36,7 +39,15 @@ FAULT_BODY = {"error": "fault injected by mockloop", "status": 500}
 
 
 async def mock_response(request: Request, key: str) -> Response:
-    """Answers a request for the operation ``key`` (e.g. ``GET /pets/{petId}``)."""
+    """Answers a request for the operation ``key`` (e.g. ``GET /pets/{petId}``)
+    and tells the webhooks that want ``request.completed``."""
+    response = await answer(request, key)
+    webhooks.request_completed(request, key, response.status_code)
+    return response
+
+
+async def answer(request: Request, key: str) -> Response:
+    """The response for a request to the operation ``key``."""
     denied = auth.check(request, key)
     if denied is not None:
         return denied
@@ -45,6 +56,10 @@ async def mock_response(request: Request, key: str) -> Response:
         if violations:
             return validation.problem_response(violations)
     operation = OPERATIONS[key]
+    if storage.active():
+        outcome = await storage.handle(request, key)
+        if outcome is not None:
+            return stored_response(operation, outcome)
     preference = prefer.parse(request.headers.get("prefer"))
     if preference is not None:
         return preferred_response(key, operation, preference)
@@ -55,6 +70,27 @@ async def mock_response(request: Request, key: str) -> Response:
     if status is None:
         return Response(status_code=200)
     return build_response(operation["responses"][status])
+
+
+def stored_response(operation: dict[str, Any], outcome: storage.Outcome) -> Response:
+    """The store's answer; an unknown id gets the documented 404, if any."""
+    if outcome.status == 404:
+        found = documented(operation, 404)
+        if found is not None and found[0] != "default":
+            return build_response(found[1])
+        return JSONResponse(
+            {
+                "type": "about:blank",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "no stored item with this id",
+            },
+            status_code=404,
+            media_type="application/problem+json",
+        )
+    if outcome.body is storage.NO_BODY:
+        return Response(status_code=outcome.status)
+    return JSONResponse(outcome.body, status_code=outcome.status)
 
 
 def documented(

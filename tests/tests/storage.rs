@@ -1,0 +1,128 @@
+//! Stateful mode end to end: create, read, update, list and delete on a
+//! generated pet store, switched on by the environment or the admin API,
+//! surviving restarts.
+// Helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_tests::backend::{Api, with_json};
+use mockloop_tests::paths::repo_specs_dir;
+use mockloop_tests::{MockServer, Venv};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn call(api: &Api, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let request = api.request(method, path);
+    let request = match body {
+        Some(body) => with_json(request, &body),
+        None => request,
+    };
+    Api::send(request).unwrap()
+}
+
+#[test]
+fn crud_round_trip_survives_restarts() {
+    let out = tempfile::tempdir().unwrap();
+    let spec = repo_specs_dir().join("openapi30-crud.yaml");
+    let (dir, _) = generate_project(
+        &spec.to_string_lossy(),
+        out.path(),
+        Some("mock"),
+        &RenderOptions::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    let timeout = Duration::from_secs(30);
+    let server = MockServer::start_with_env(&dir, &venv, timeout, &[("MOCKLOOP_STORAGE", "on")])
+        .unwrap_or_else(|err| panic!("{err}"));
+    let api = Api::new(&server.url()).unwrap();
+
+    let (status, rex) = call(
+        &api,
+        Method::POST,
+        "/api/pets",
+        Some(json!({"name": "Rex"})),
+    );
+    assert_eq!((status, &rex), (201, &json!({"name": "Rex", "id": 1})));
+    let (status, tom) = call(
+        &api,
+        Method::POST,
+        "/api/pets",
+        Some(json!({"name": "Tom", "tag": "cat"})),
+    );
+    assert_eq!((status, &tom["id"]), (201, &json!(2)));
+    assert_eq!(
+        call(&api, Method::GET, "/api/pets", None),
+        (200, json!([rex, tom]))
+    );
+    assert_eq!(call(&api, Method::GET, "/api/pets/1", None), (200, rex));
+    let (status, replaced) = call(
+        &api,
+        Method::PUT,
+        "/api/pets/1",
+        Some(json!({"name": "Rex II", "tag": "dog"})),
+    );
+    assert_eq!(
+        (status, &replaced),
+        (200, &json!({"name": "Rex II", "tag": "dog", "id": 1}))
+    );
+    let (status, patched) = call(
+        &api,
+        Method::PATCH,
+        "/api/pets/2",
+        Some(json!({"tag": "lion"})),
+    );
+    assert_eq!(
+        (status, &patched),
+        (200, &json!({"name": "Tom", "tag": "lion", "id": 2}))
+    );
+    assert_eq!(call(&api, Method::DELETE, "/api/pets/2", None).0, 204);
+    // The documented 404, with its example body.
+    let (status, missing) = call(&api, Method::GET, "/api/pets/2", None);
+    assert_eq!(status, 404);
+    assert!(missing.get("code").is_some(), "{missing}");
+    assert_eq!(call(&api, Method::DELETE, "/api/pets/2", None).0, 404);
+    assert_eq!(
+        call(&api, Method::PUT, "/api/pets/9", Some(json!({"name": "x"}))).0,
+        404
+    );
+    drop(server);
+
+    // Restarted without the variable: the examples again, until the admin
+    // API switches storage on; the items are still there.
+    let server =
+        MockServer::start_with_env(&dir, &venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+    let api = Api::new(&server.url()).unwrap();
+    let (_, example) = call(&api, Method::GET, "/api/pets", None);
+    assert_ne!(example, json!([replaced]));
+    let (status, state) = call(&api, Method::POST, "/admin/api/storage/enable", None);
+    assert_eq!(status, 200);
+    assert_eq!(state["active"], true);
+    assert_eq!(state["collections"], json!({"/pets": 1}));
+    assert_eq!(
+        call(&api, Method::GET, "/api/pets", None),
+        (200, json!([replaced]))
+    );
+    drop(server);
+
+    // The switch survives a restart too.
+    let server =
+        MockServer::start_with_env(&dir, &venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+    let api = Api::new(&server.url()).unwrap();
+    assert_eq!(
+        call(&api, Method::GET, "/api/pets/1", None),
+        (200, replaced)
+    );
+    let (_, created) = call(
+        &api,
+        Method::POST,
+        "/api/pets",
+        Some(json!({"name": "Kit"})),
+    );
+    assert_eq!(created["id"], 2, "the next integer after the stored ones");
+    let (status, state) = call(&api, Method::POST, "/admin/api/storage/disable", None);
+    assert_eq!((status, &state["active"]), (200, &json!(false)));
+}
