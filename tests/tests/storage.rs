@@ -125,4 +125,28 @@ fn crud_round_trip_survives_restarts() {
     assert_eq!(created["id"], 2, "the next integer after the stored ones");
     let (status, state) = call(&api, Method::POST, "/admin/api/storage/disable", None);
     assert_eq!((status, &state["active"]), (200, &json!(false)));
+
+    // A scenario can switch it on too.
+    let scenario = json!({"name": "stateful", "endpoints": {}, "storage": true});
+    let (status, created) = call(
+        &api,
+        Method::POST,
+        "/admin/api/mock-data/scenarios",
+        Some(scenario),
+    );
+    assert_eq!(
+        (status, &created["storage"]),
+        (201, &json!(true)),
+        "{created}"
+    );
+    let path = "/admin/api/mock-data/scenarios/stateful/activate";
+    assert_eq!(call(&api, Method::POST, path, None).0, 200);
+    assert_eq!(
+        call(&api, Method::GET, "/api/pets/2", None),
+        (200, json!({"name": "Kit", "id": 2}))
+    );
+    let path = "/admin/api/mock-data/scenarios/deactivate";
+    assert_eq!(call(&api, Method::POST, path, None).0, 200);
+    let (_, example) = call(&api, Method::GET, "/api/pets/2", None);
+    assert_ne!(example, json!({"name": "Kit", "id": 2}));
 }

@@ -89,6 +89,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (collection, item_id)
     );
     """,
+    # 4: a scenario can switch stateful mode on.
+    """
+    ALTER TABLE scenarios ADD COLUMN storage INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ from mockloop_mock import behaviour, database
 from mockloop_mock.behaviour import InputError
 
 ACTIVE_KEY = "active_scenario"
+COLUMNS = "(name, description, endpoints, created_at, updated_at, storage)"
 MAX_NAME = 200
 
 
@@ -23,10 +24,10 @@ def now() -> str:
 
 
 def validate_scenario(raw: object, name: str | None = None) -> dict[str, Any]:
-    """Checks ``{name, description, endpoints}``; returns a clean copy."""
+    """Checks ``{name, description, endpoints, storage}``; returns a clean copy."""
     if not isinstance(raw, dict):
         raise InputError("expected a JSON object {name, description, endpoints}")
-    unknown = sorted(set(raw) - {"name", "description", "endpoints"})
+    unknown = sorted(set(raw) - {"name", "description", "endpoints", "storage"})
     if unknown:
         raise InputError(f"unknown fields {unknown}")
     name = name if name is not None else raw.get("name")
@@ -42,7 +43,15 @@ def validate_scenario(raw: object, name: str | None = None) -> dict[str, Any]:
         behaviour.endpoint_key(key): behaviour.validate(value, f"endpoints[{key!r}]")
         for key, value in endpoints.items()
     }
-    return {"name": name, "description": description, "endpoints": clean}
+    storage = raw.get("storage", False)
+    if not isinstance(storage, bool):
+        raise InputError("storage: expected true or false")
+    return {
+        "name": name,
+        "description": description,
+        "endpoints": clean,
+        "storage": storage,
+    }
 
 
 class ScenarioStore:
@@ -52,6 +61,8 @@ class ScenarioStore:
         self._db: sqlite3.Connection | None = None
         self.active_name: str | None = None
         self.active_endpoints: dict[str, dict[str, Any]] = {}
+        # Whether the active scenario switches stateful mode on.
+        self.active_storage = False
 
     def open(self, path: Path) -> None:
         """Connects and loads the active scenario."""
@@ -94,13 +105,14 @@ class ScenarioStore:
         stamp = now()
         try:
             self.db.execute(
-                "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO scenarios {COLUMNS} VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     scenario["name"],
                     scenario["description"],
                     json.dumps(scenario["endpoints"]),
                     stamp,
                     stamp,
+                    int(scenario["storage"]),
                 ),
             )
         except sqlite3.IntegrityError:
@@ -117,15 +129,17 @@ class ScenarioStore:
         scenario = validate_scenario(raw, name)
         stamp = now()
         self.db.execute(
-            "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE"
+            f"INSERT INTO scenarios {COLUMNS} VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE"
             " SET description = excluded.description, endpoints = excluded.endpoints,"
-            " updated_at = excluded.updated_at",
+            " updated_at = excluded.updated_at, storage = excluded.storage",
             (
                 name,
                 scenario["description"],
                 json.dumps(scenario["endpoints"]),
                 stamp,
                 stamp,
+                int(scenario["storage"]),
             ),
         )
         if name == self.active_name:
@@ -172,9 +186,11 @@ class ScenarioStore:
             ).fetchone()
         if row is None:
             self.active_name, self.active_endpoints = None, {}
+            self.active_storage = False
         else:
             self.active_name = name
             self.active_endpoints = json.loads(row["endpoints"])
+            self.active_storage = bool(row["storage"])
 
     @staticmethod
     def _scenario(row: sqlite3.Row) -> dict[str, Any]:
@@ -182,6 +198,7 @@ class ScenarioStore:
             "name": row["name"],
             "description": row["description"],
             "endpoints": json.loads(row["endpoints"]),
+            "storage": bool(row["storage"]),
             "created_at": row["created_at"],
             "updated_at": row["updated_at"],
         }

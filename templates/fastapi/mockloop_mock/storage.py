@@ -1,6 +1,7 @@
 """Stateful mode (feature ``storage``): collections kept in SQLite.
 
-When on (``MOCKLOOP_STORAGE=on``, or ``POST /admin/api/storage/enable``),
+When on (``MOCKLOOP_STORAGE=on``, ``POST /admin/api/storage/enable``, or
+an active scenario with ``"storage": true``),
 a collection route ``/x`` and its item route ``/x/{id}`` act as a store:
 ``POST /x`` keeps the item (filling a missing id: the next integer, or a
 UUID when the spec's example id is a string), ``GET /x`` lists the items,
@@ -76,7 +77,7 @@ def switch(on: bool) -> None:
 
 def active() -> bool:
     """Whether requests go to the store."""
-    return ENABLED and (ENV_ON or switched_on())
+    return ENABLED and (ENV_ON or switched_on() or scenarios.STORE.active_storage)
 
 
 def _operation(key: str) -> dict[str, Any] | None:
