@@ -125,3 +125,61 @@ pub(super) fn readme_view(spec: &LoadedSpec, model: &ApiModel, enabled: bool) ->
         "secrets": secrets,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::load_spec_str;
+
+    const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+security: [{key: []}]
+components:
+  securitySchemes:
+    key: {type: apiKey, in: query, name: k}
+    basic: {type: http, scheme: Basic}
+    oauth: {type: oauth2, flows: {}}
+paths:
+  /global: {get: {responses: {"200": {description: ok}}}}
+  /open: {get: {security: [], responses: {"200": {description: ok}}}}
+  /optional: {get: {security: [{basic: []}, {}], responses: {"200": {description: ok}}}}
+  /both: {get: {security: [{key: [], oauth: [read]}], responses: {"200": {description: ok}}}}
+"#;
+
+    fn load(text: &str) -> (LoadedSpec, ApiModel) {
+        let spec = load_spec_str(text, "spec.yaml").unwrap();
+        let model = ApiModel::from_spec(&spec).unwrap();
+        (spec, model)
+    }
+
+    #[test]
+    fn operation_security_overrides_the_global_one() {
+        let (spec, model) = load(SPEC);
+        let doc = document(&spec, &model);
+        assert_eq!(
+            doc["operations"],
+            json!({"GET /global": [["key"]], "GET /both": [["key", "oauth"]]})
+        );
+        assert_eq!(
+            doc["schemes"],
+            json!({
+                "key": {"type": "apiKey", "in": "query", "name": "k"},
+                "basic": {"type": "http", "scheme": "basic"},
+                "oauth": {"type": "oauth2", "scheme": "bearer"},
+            })
+        );
+    }
+
+    #[test]
+    fn secrets_are_stable_per_spec() {
+        let (spec, model) = load(SPEC);
+        let first = manifest_auth(&spec, &model);
+        assert_eq!(first, manifest_auth(&spec, &model));
+        assert_eq!(first["api_keys"].as_object().unwrap().len(), 1);
+        let (other_spec, other_model) = load(&SPEC.replace("title: T", "title: U"));
+        let other = manifest_auth(&other_spec, &other_model);
+        assert_ne!(first["jwt_secret"], other["jwt_secret"]);
+        assert_ne!(first["bearer_tokens"], other["bearer_tokens"]);
+    }
+}
