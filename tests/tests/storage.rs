@@ -150,3 +150,34 @@ fn crud_round_trip_survives_restarts() {
     let (_, example) = call(&api, Method::GET, "/api/pets/2", None);
     assert_ne!(example, json!({"name": "Kit", "id": 2}));
 }
+
+#[test]
+fn switched_off_features_leave_their_routes_out() {
+    let out = tempfile::tempdir().unwrap();
+    let spec = repo_specs_dir().join("openapi30-crud.yaml");
+    let options = RenderOptions::default()
+        .with_feature("storage", false)
+        .with_feature("webhooks", false);
+    let (dir, _) = generate_project(&spec.to_string_lossy(), out.path(), Some("mock"), &options)
+        .unwrap_or_else(|err| panic!("{err}"));
+    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    let env = [("MOCKLOOP_STORAGE", "on")];
+    let server = MockServer::start_with_env(&dir, &venv, Duration::from_secs(30), &env)
+        .unwrap_or_else(|err| panic!("{err}"));
+    let api = Api::new(&server.url()).unwrap();
+    assert_eq!(
+        call(&api, Method::POST, "/admin/api/storage/enable", None).0,
+        404
+    );
+    assert_eq!(call(&api, Method::GET, "/admin/api/webhooks", None).0, 404);
+    // Not stored: the example answer, whatever was sent.
+    let (status, body) = call(
+        &api,
+        Method::POST,
+        "/api/pets",
+        Some(json!({"name": "Zed"})),
+    );
+    assert_eq!(status, 201);
+    assert_ne!(body, json!({"name": "Zed", "id": 1}));
+}
