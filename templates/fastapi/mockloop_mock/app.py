@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from mockloop_mock import admin, features, overrides, scenarios, settings, validation
+from mockloop_mock import (
+    admin,
+    admin_ui,
+    features,
+    hardening,
+    overrides,
+    scenarios,
+    settings,
+    validation,
+)
 from mockloop_mock.behaviour import InputError
 from mockloop_mock.logging_db import LogWriter
 from mockloop_mock.middleware import RequestLogMiddleware
@@ -65,11 +74,14 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RequestLogMiddleware, writer=writer)
+    hardening.install(app)
     app.add_exception_handler(
         RequestValidationError, validation.invalid_request_handler
     )
     app.add_exception_handler(InputError, admin.input_error_handler)
     app.include_router(admin.create_router(writer, time.monotonic()))
+    if settings.ADMIN_UI:
+        app.include_router(admin_ui.create_router())
     reserved = set(manifest.get("reserved_routes", []))
     openapi_document = settings.load_json(OPENAPI_PATH)
 

@@ -22,6 +22,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ADMIN_PREFIX = "/admin/api"
+ADMIN_PAGES = {"/admin", "/admin/"}
 CORRELATION_HEADERS = (b"x-correlation-id", b"x-request-id")
 
 
@@ -35,7 +36,9 @@ def correlation_id(headers: list[tuple[bytes, bytes]]) -> bytes:
 
 
 def is_admin_path(path: str) -> bool:
-    """Whether a path belongs to the admin API."""
+    """Whether a path belongs to the admin API or is the admin UI's page."""
+    if path in ADMIN_PAGES:
+        return True
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 

@@ -42,3 +42,20 @@ REQUEST_LOG: bool = env_flag("MOCKLOOP_REQUEST_LOG", default=True)
 VALIDATION: bool = env_flag("MOCKLOOP_VALIDATION", default=True)
 # Request and response bodies are logged up to this many bytes.
 LOG_BODY_LIMIT: int = int(os.environ.get("MOCKLOOP_LOG_BODY_LIMIT", "65536"))
+# Comma-separated origins allowed to call the mock from a browser; none by
+# default, so no CORS headers are sent.
+CORS_ORIGINS: list[str] = [
+    origin.strip()
+    for origin in os.environ.get("MOCKLOOP_CORS_ORIGINS", "").split(",")
+    if origin.strip()
+]
+# When set, every ``/admin`` route needs this token (see hardening.py).
+ADMIN_TOKEN: str = os.environ.get("MOCKLOOP_ADMIN_TOKEN", "").strip()
+# The admin UI at ``/admin`` (``--no-admin-ui`` turns it off).
+ADMIN_UI: bool = bool(MANIFEST.get("features", {}).get("admin_ui", False))
+# A second port that serves only ``/admin`` (and ``/health``); the main
+# port then no longer serves ``/admin``. Unset: everything on ``PORT``.
+ADMIN_PORT: int | None = (
+    int(os.environ.get("MOCKLOOP_ADMIN_PORT") or MANIFEST.get("admin_port") or 0)
+    or None
+)
