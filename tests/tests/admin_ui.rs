@@ -20,7 +20,10 @@ const IMG: &str = "<img src=x onerror=alert(1)>";
 const SCRIPT: &str = "<script>alert(2)</script>";
 
 fn generate(out: &Path, options: &RenderOptions) -> (PathBuf, Venv) {
-    let spec = paths::repo_specs_dir().join("petstore.yaml");
+    generate_from(&paths::repo_specs_dir().join("petstore.yaml"), out, options)
+}
+
+fn generate_from(spec: &Path, out: &Path, options: &RenderOptions) -> (PathBuf, Venv) {
     let (dir, _) = generate_project(&spec.to_string_lossy(), out, Some("mock"), options)
         .unwrap_or_else(|err| panic!("{err}"));
     let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
@@ -246,4 +249,32 @@ fn no_admin_ui_flag_removes_the_page() {
     assert_eq!(page.status(), 404);
     let api = reqwest::blocking::get(format!("{}/admin/api/info", server.url())).unwrap();
     assert_eq!(api.status(), 200, "the admin API stays");
+}
+
+/// An API with its own `GET /admin` keeps it; the UI steps aside.
+const OWN_ADMIN: &str = "\
+openapi: 3.0.3
+info: {title: Own admin, version: '1'}
+paths:
+  /admin:
+    get:
+      responses:
+        '200':
+          description: the API's own page
+          content:
+            application/json:
+              example: {mine: true}
+";
+
+#[test]
+fn an_api_with_its_own_get_admin_keeps_it() {
+    let out = tempfile::tempdir().unwrap();
+    let spec = out.path().join("own_admin.yaml");
+    std::fs::write(&spec, OWN_ADMIN).unwrap();
+    let (dir, venv) = generate_from(&spec, out.path(), &RenderOptions::default());
+    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let page = reqwest::blocking::get(format!("{}/admin", server.url())).unwrap();
+    assert_eq!(page.status(), 200);
+    let body: serde_json::Value = page.json().unwrap();
+    assert_eq!(body, json!({"mine": true}));
 }

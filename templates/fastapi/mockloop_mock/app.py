@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from mockloop_mock import (
     admin,
     admin_ui,
+    catalog,
     features,
     hardening,
     overrides,
@@ -80,7 +81,8 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(InputError, admin.input_error_handler)
     app.include_router(admin.create_router(writer, time.monotonic()))
-    if settings.ADMIN_UI:
+    # The admin UI, unless the API itself has ``GET /admin``.
+    if settings.ADMIN_UI and ("GET", "/admin") not in catalog.ROUTE_KEYS:
         app.include_router(admin_ui.create_router())
     reserved = set(manifest.get("reserved_routes", []))
     openapi_document = settings.load_json(OPENAPI_PATH)
