@@ -31,7 +31,20 @@ fn generate_from(spec: &Path, out: &Path, options: &RenderOptions) -> (PathBuf, 
     (dir, venv)
 }
 
-/// The Chromium binary, if one is installed.
+/// The Chromium binary; `None` (after a loud message) if none is installed.
+fn chromium_or_skip(test: &str) -> Option<String> {
+    let found = chromium();
+    if found.is_none() {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !!! SKIPPED: {test}: no chromium installed.\n\
+             !!! Install it with: apt-get install -y chromium chromium-driver\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+    }
+    found
+}
+
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
@@ -163,13 +176,7 @@ fn admin_ui_renders_traffic_and_escapes_it() {
 
     send_traffic(&server.url());
     set_up_scenario_and_override(&server.url());
-    let Some(browser) = chromium() else {
-        eprintln!(
-            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-             !!! SKIPPED: admin UI browser test: no chromium installed.          !!!\n\
-             !!! Install it with: apt-get install -y chromium chromium-driver    !!!\n\
-             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-        );
+    let Some(browser) = chromium_or_skip("admin UI browser test") else {
         return;
     };
     let dom = dump_dom(&browser, &url);
@@ -277,4 +284,36 @@ fn an_api_with_its_own_get_admin_keeps_it() {
     assert_eq!(page.status(), 200);
     let body: serde_json::Value = page.json().unwrap();
     assert_eq!(body, json!({"mine": true}));
+}
+
+#[test]
+fn admin_ui_with_a_token_asks_for_it() {
+    let out = tempfile::tempdir().unwrap();
+    let (dir, venv) = generate(out.path(), &RenderOptions::default());
+    let token = "tok-<b>&\"'";
+    let server = MockServer::start_with_env(
+        &dir,
+        &venv,
+        mockloop_tests::server::START_TIMEOUT,
+        &[("MOCKLOOP_ADMIN_TOKEN", token)],
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    reqwest::blocking::get(format!("{}/v1/pets", server.url())).unwrap();
+    let Some(browser) = chromium_or_skip("admin UI token test") else {
+        return;
+    };
+    let url = format!("{}/admin", server.url());
+
+    // Without the token: no data, the token field shown, the reason given.
+    let dom = dump_dom(&browser, &url);
+    assert_eq!(count(&dom, "class=\"request-row"), 0, "{dom}");
+    assert!(dom.contains("<form id=\"token-form\">"), "{dom}");
+    assert!(dom.contains("needs the admin token"), "{dom}");
+
+    // With it (handed over in the fragment, which is never sent): data.
+    let fragment: String = token.bytes().map(|b| format!("%{b:02X}")).collect();
+    let dom = dump_dom(&browser, &format!("{url}#token={fragment}"));
+    assert!(count(&dom, "class=\"request-row") >= 1, "{dom}");
+    assert!(dom.contains("<form id=\"token-form\" hidden"), "{dom}");
+    assert!(!dom.contains("needs the admin token"), "{dom}");
 }
