@@ -155,6 +155,7 @@ def _post(url: str, method: str, body: bytes, headers: dict[str, str]) -> Any:
         with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, None
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code, f"HTTP {error.code}"
     except (urllib.error.URLError, OSError, ValueError) as error:
         return None, str(error)
