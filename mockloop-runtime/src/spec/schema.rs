@@ -124,6 +124,11 @@ fn normalise_schema(map: &mut Map<String, Value>) {
             map.insert("items".to_owned(), rest);
         }
     }
+    // `enum: []` admits nothing; real-world specs (Discord's) write it
+    // beside an `allOf` that holds the real enum. Read it as absent.
+    if matches!(map.get("enum"), Some(Value::Array(values)) if values.is_empty()) {
+        map.remove("enum");
+    }
     let nullable = [map.remove("nullable"), map.remove("x-nullable")]
         .iter()
         .any(|flag| flag == &Some(Value::Bool(true)));
@@ -217,6 +222,14 @@ mod tests {
                 json!({"minimum": 1, "exclusiveMinimum": true, "maximum": 5, "exclusiveMaximum": false})
             ),
             json!({"maximum": 5, "exclusiveMinimum": 1})
+        );
+    }
+
+    #[test]
+    fn empty_enum_is_dropped() {
+        assert_eq!(
+            norm(json!({"type": "string", "enum": [], "allOf": [{"enum": ["a"]}]})),
+            json!({"type": "string", "allOf": [{"enum": ["a"]}]})
         );
     }
 
