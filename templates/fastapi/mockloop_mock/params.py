@@ -40,6 +40,12 @@ def candidates(text: str, schema: Any) -> list[Any]:
         except ValueError:
             pass
     out.append(text)
+    # Last resort: the text as JSON (a form field "null" for a nullable
+    # object, say), so that no valid value is ever rejected.
+    try:
+        out.append(json.loads(text))
+    except ValueError:
+        pass
     return out
 
 

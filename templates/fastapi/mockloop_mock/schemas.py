@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockloop_mock import catalog
+from mockloop_mock import catalog, settings
 
 DOCUMENT_URI = "urn:mockloop:validation"
 
@@ -176,7 +176,11 @@ def validator(schema: Any, *, request: bool = True) -> Any:
     found = _VALIDATORS.get(key)
     if found is None:
         if request:
-            found = RequestValidator(schema, registry=REGISTRY, format_checker=FORMATS)
+            found = RequestValidator(
+                schema,
+                registry=REGISTRY,
+                format_checker=FORMATS if settings.STRICT_FORMATS else None,
+            )
         else:
             found = DataValidator(schema, registry=REGISTRY)
         _VALIDATORS[key] = found
