@@ -54,17 +54,12 @@ impl ContainerAttrs {
         let mut explicit_description = Once::new(DESCRIPTION);
         for attr in attrs {
             if attr.path().is_ident(TOOL_INPUT) {
-                report(
+                description_only(
                     cx,
-                    attr.parse_nested_meta(|meta| {
-                        if meta.path.is_ident(DESCRIPTION) {
-                            explicit_description.set(&meta)?;
-                            out.description = Some(string_value(&meta)?);
-                            Ok(())
-                        } else {
-                            Err(meta.error(unknown_key("on a struct or enum", &["description"])))
-                        }
-                    }),
+                    attr,
+                    "on a struct or enum",
+                    &mut explicit_description,
+                    &mut out.description,
                 );
             } else if attr.path().is_ident(SERDE) {
                 report(
@@ -162,18 +157,15 @@ impl VariantAttrs {
             description: doc_comment(attrs),
             ..Self::default()
         };
+        let mut explicit_description = Once::new(DESCRIPTION);
         for attr in attrs {
             if attr.path().is_ident(TOOL_INPUT) {
-                report(
+                description_only(
                     cx,
-                    attr.parse_nested_meta(|meta| {
-                        if meta.path.is_ident(DESCRIPTION) {
-                            out.description = Some(string_value(&meta)?);
-                            Ok(())
-                        } else {
-                            Err(meta.error(unknown_key("on an enum variant", &["description"])))
-                        }
-                    }),
+                    attr,
+                    "on an enum variant",
+                    &mut explicit_description,
+                    &mut out.description,
                 );
             } else if attr.path().is_ident(SERDE) {
                 report(
@@ -214,6 +206,29 @@ impl Once {
         }
         Ok(())
     }
+}
+
+/// `#[tool_input(description = "..")]`, the only key a struct, an enum or
+/// a variant takes; unknown and repeated keys are errors.
+fn description_only(
+    cx: &Ctxt,
+    attr: &Attribute,
+    place: &str,
+    seen: &mut Once,
+    description: &mut Option<String>,
+) {
+    report(
+        cx,
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(DESCRIPTION) {
+                seen.set(&meta)?;
+                *description = Some(string_value(&meta)?);
+                Ok(())
+            } else {
+                Err(meta.error(unknown_key(place, &["description"])))
+            }
+        }),
+    );
 }
 
 fn report(cx: &Ctxt, result: syn::Result<()>) {
