@@ -94,6 +94,25 @@ pub fn with_form(request: RequestBuilder, fields: &[(&str, &str)]) -> RequestBui
         .body(body)
 }
 
+/// A request with a `multipart/form-data` body of text fields, in order
+/// (a name may repeat).
+pub fn with_multipart(request: RequestBuilder, fields: &[(&str, &str)]) -> RequestBuilder {
+    const BOUNDARY: &str = "mockloop-test-boundary-7f3a";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{BOUNDARY}--\r\n"));
+    request
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+}
+
 /// A response's body as JSON (`Null` if empty or not JSON).
 pub fn json_body(response: Response) -> Value {
     response

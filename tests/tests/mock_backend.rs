@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mockloop_runtime::{RenderOptions, generate_project};
-use mockloop_tests::backend::{Api, json_body, log_db_path, percentile, with_form, with_json};
+use mockloop_tests::backend::{
+    Api, json_body, log_db_path, percentile, with_form, with_json, with_multipart,
+};
 use mockloop_tests::{MockServer, Venv, python};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -578,6 +580,27 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         &[("name", "Ann"), ("age", "30")],
     ));
 
+    // Forms as common clients send them: one branch of a oneOf ("0" is a
+    // string there), "null" for a nullable array, one JSON object for an
+    // array of them, over 1,000 repeated fields, an empty form, and an
+    // object flattened to its keys (no reading can rebuild it).
+    let upload =
+        |fields: &[(&str, &str)]| with_multipart(api.request(Method::POST, "/api/uploads"), fields);
+    ok(upload(&[("name", "0"), ("attachments", "null")]));
+    ok(upload(&[
+        ("name", "a"),
+        ("attachments", r#"{"id": "1", "size": 2}"#),
+    ]));
+    ok(upload(&[("count", "3")]));
+    let many: Vec<(&str, &str)> = std::iter::once(("name", "n"))
+        .chain(std::iter::repeat_n(("tags", "42"), 1500))
+        .collect();
+    ok(upload(&many));
+    let form =
+        |fields: &[(&str, &str)]| with_form(api.request(Method::POST, "/api/uploads"), fields);
+    ok(form(&[("kind", "1"), ("meta", "note")]));
+    ok(form(&[("kind", "1")]));
+
     // Invalid, at every location; every violation is listed.
     let invalid = |request: reqwest::blocking::RequestBuilder| violations(request.send().unwrap());
     assert_eq!(
@@ -631,6 +654,15 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
             &[("name", "A"), ("age", "-3")]
         )),
         ["body.age", "body.name"]
+    );
+    assert_eq!(invalid(upload(&[("count", "11")])), ["body"]);
+    assert_eq!(
+        invalid(upload(&[("name", "a"), ("tags", "x"), ("tags", "1")])),
+        ["body"]
+    );
+    assert_eq!(
+        invalid(form(&[("kind", "one"), ("meta", "{}")])),
+        ["body.kind"]
     );
 }
 

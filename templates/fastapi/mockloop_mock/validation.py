@@ -13,13 +13,16 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from jsonschema import ValidationError
+from starlette.exceptions import HTTPException
 
-from mockloop_mock import catalog, params, schemas
+from mockloop_mock import catalog, forms, params, schemas
 
 PROBLEM_TYPE = "urn:mockloop:problem:invalid-request"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 MAX_VIOLATIONS = 100
+# Starlette refuses forms of over 1,000 fields by default; a spec may allow more.
+MAX_FORM_PARTS = 100_000
 
 
 def violation(location: str, message: str) -> dict[str, str]:
@@ -103,37 +106,24 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
     base = media.split(";", 1)[0].strip().lower()
     if base == FORM:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-        return form_object(pairs, schema)
+        return forms.read(pairs, schema)
     if base == MULTIPART:
-        form = await request.form()
+        try:
+            form = await request.form(
+                max_files=MAX_FORM_PARTS, max_fields=MAX_FORM_PARTS
+            )
+        except HTTPException as error:
+            raise ValueError(error.detail) from None
         pairs = [
             (key, item if isinstance(item, str) else (item.filename or ""))
             for key, item in form.multi_items()
         ]
-        return form_object(pairs, schema)
+        return forms.read(pairs, schema)
     if is_json(base):
         return json.loads(raw)
     if base.startswith("text/") and schemas.types_of(schema) <= {"string"}:
         return raw.decode("utf-8", errors="replace")
     return params.MISSING
-
-
-def form_object(pairs: list[tuple[str, str]], schema: Any) -> dict[str, Any]:
-    """Form fields as an object; repeated or array fields become arrays."""
-    grouped: dict[str, list[str]] = {}
-    for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    out: dict[str, Any] = {}
-    for key, values in grouped.items():
-        field = schemas.subschema(schema, "properties", key)
-        if params.shape(field) == "array":
-            items = (
-                values if len(values) > 1 else values[0].split(",") if values[0] else []
-            )
-            out[key] = params.coerce_array(items, field)
-        else:
-            out[key] = params.coerce(values[-1], field)
-    return out
 
 
 async def body_violations(
@@ -144,14 +134,18 @@ async def body_violations(
     if spec is None:
         return []
     raw = await request.body()
+    content = spec["content"]
+    media = media_match(request.headers.get("content-type"), list(content))
+    sent_form = request.headers.get("content-type", "").lower().startswith(FORM)
+    if not raw and media is not None and sent_form:
+        # An empty urlencoded form is an empty object, not a missing body.
+        return schema_violations(content[media], {}, "body")
     if not raw:
         return (
             [violation("body", "a request body is required")]
             if spec["required"]
             else []
         )
-    content = spec["content"]
-    media = media_match(request.headers.get("content-type"), list(content))
     if media is None:
         return []
     try:
