@@ -532,7 +532,46 @@ fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
     assert_eq!(info["features"]["request_log"], true);
     assert!(info["uptime_s"].as_f64().unwrap() >= 0.0);
     let (_, health) = send(api.get("/health"));
-    assert_eq!(health["mockloop"]["operation_count"], 4);
+    assert_eq!(health["mockloop"]["operation_count"], 5);
+}
+
+/// Several processes serving one mock (`uvicorn --workers N`, here two
+/// servers of one folder) share its database: a change made through one is
+/// seen by the other on its next request, without a restart.
+#[test]
+fn a_change_made_through_one_process_reaches_the_others() {
+    let fixture = Fixture::new();
+    let first = fixture.start();
+    let second = fixture.start();
+    let (one, two) = (api(&first), api(&second));
+    assert_eq!(send(two.get("/api/items")).0, 200);
+
+    let override_items = json!({"method": "GET", "path": "/items", "status_code": 503,
+                                "body": {"code": 1, "message": "from the first"}});
+    let (status, body) = send(one.post_json("/admin/api/mock-data/responses", &override_items));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        send(two.get("/api/items")),
+        (503, json!({"code": 1, "message": "from the first"}))
+    );
+    let (status, _) = send(two.request(Method::DELETE, "/admin/api/mock-data/responses"));
+    assert_eq!(status, 200);
+    assert_eq!(send(one.get("/api/items")).0, 200);
+
+    let scenario = json!({"name": "shared", "endpoints": {"GET /items": {"status_code": 404}}});
+    let (status, _) = send(two.post_json("/admin/api/mock-data/scenarios", &scenario));
+    assert_eq!(status, 201);
+    let (status, _) = send(two.request(
+        Method::POST,
+        "/admin/api/mock-data/scenarios/shared/activate",
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(send(one.get("/api/items")).0, 404);
+    let (_, active) = send(one.get("/admin/api/mock-data/scenarios/active"));
+    assert_eq!(active["active"], "shared", "{active}");
+    let (status, _) = send(one.request(Method::POST, "/admin/api/mock-data/scenarios/deactivate"));
+    assert_eq!(status, 200);
+    assert_eq!(send(two.get("/api/items")).0, 200);
 }
 
 /// The locations of the violations in a 422 answer.

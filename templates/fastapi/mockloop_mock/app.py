@@ -14,10 +14,9 @@ from mockloop_mock import (
     admin,
     admin_ui,
     catalog,
+    database,
     features,
     hardening,
-    overrides,
-    scenarios,
     settings,
     validation,
 )
@@ -54,8 +53,7 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        scenarios.STORE.open(settings.DB_PATH)
-        overrides.STORE.open(settings.DB_PATH)
+        database.open_stores(settings.DB_PATH)
         if writer is not None:
             writer.start()
         try:
@@ -63,8 +61,7 @@ def create_app() -> FastAPI:
         finally:
             if writer is not None:
                 writer.stop()
-            scenarios.STORE.close()
-            overrides.STORE.close()
+            database.close_stores()
 
     app = FastAPI(
         title=manifest["api"]["title"],

@@ -96,6 +96,8 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# A store's revision before its first load.
+UNLOADED = object()
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -127,3 +129,95 @@ def migrate(connection: sqlite3.Connection) -> None:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+
+
+class SqliteStore:
+    """A store kept in the database, with an in-memory copy of what
+    requests read, kept current across processes.
+
+    Several processes may share one database (``uvicorn --workers N``, or
+    two mocks of one folder). Each write bumps the store's revision in
+    ``mock_state``. :meth:`refresh`, run once per request, costs one
+    ``PRAGMA data_version`` while no other connection has committed, and
+    reloads the copy only when another process changed the revision, so a
+    change made through any worker takes effect on every worker's next
+    request.
+    """
+
+    #: This store's revision counter in ``mock_state``.
+    revision_key = "revision"
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._data_version: int | None = None
+        self._revision: object = UNLOADED
+        STORES.append(self)
+
+    def open(self, path: Path) -> None:
+        """Connects and loads the store."""
+        self._db = connect(path)
+        self._data_version = None
+        self._revision = UNLOADED
+        self.refresh()
+
+    def close(self) -> None:
+        """Closes the connection."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection."""
+        if self._db is None:
+            raise RuntimeError(f"{type(self).__name__} is not open")
+        return self._db
+
+    def load(self) -> None:
+        """Reloads the in-memory copy from the database."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Reloads the copy if another process changed the store."""
+        if self._db is None:
+            return
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return
+        self._data_version = version
+        row = self._db.execute(
+            "SELECT value FROM mock_state WHERE key = ?", (self.revision_key,)
+        ).fetchone()
+        revision = row["value"] if row else None
+        if revision != self._revision:
+            self._revision = revision
+            self.load()
+
+    def changed(self) -> None:
+        """Records a write, so that other processes reload."""
+        self.db.execute(
+            "INSERT INTO mock_state VALUES (?, '1') ON CONFLICT(key)"
+            " DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            (self.revision_key,),
+        )
+
+
+STORES: list[SqliteStore] = []
+
+
+def open_stores(path: Path) -> None:
+    """Opens every store."""
+    for store in STORES:
+        store.open(path)
+
+
+def close_stores() -> None:
+    """Closes every store."""
+    for store in STORES:
+        store.close()
+
+
+def refresh_stores() -> None:
+    """Brings every store up to date with other processes' changes."""
+    for store in STORES:
+        store.refresh()

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from mockloop_mock import catalog, scenarios, settings
+from mockloop_mock import catalog, database, scenarios, settings
 from mockloop_mock.logging_db import LogEntry, LogWriter
 
 Scope = MutableMapping[str, Any]
@@ -53,6 +53,7 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        database.refresh_stores()
         request_id = correlation_id(scope["headers"])
         if self.writer is None:
 

@@ -1,12 +1,10 @@
 """Single-endpoint overrides: set, list and clear at run time.
 
-An override takes effect on the next request and is stored in SQLite, so it
-survives a restart.
+An override takes effect on the next request, in every process serving the
+mock, and is stored in SQLite, so it survives a restart.
 """
 
 import json
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from mockloop_mock import behaviour, database
@@ -28,31 +26,18 @@ def split_request(raw: object) -> tuple[str, dict[str, Any]]:
     return key, behaviour.validate(rest, key)
 
 
-class OverrideStore:
+class OverrideStore(database.SqliteStore):
     """The ``response_overrides`` table, cached in memory."""
 
+    revision_key = "overrides_revision"
+
     def __init__(self) -> None:
-        self._db: sqlite3.Connection | None = None
+        super().__init__()
         self.active: dict[str, dict[str, Any]] = {}
 
-    def open(self, path: Path) -> None:
-        """Connects and loads the stored overrides."""
-        self._db = database.connect(path)
+    def load(self) -> None:
         rows = self.db.execute("SELECT endpoint, config FROM response_overrides")
         self.active = {row["endpoint"]: json.loads(row["config"]) for row in rows}
-
-    def close(self) -> None:
-        """Closes the connection."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        """The open connection."""
-        if self._db is None:
-            raise RuntimeError("the override store is not open")
-        return self._db
 
     def list(self) -> list[dict[str, Any]]:
         """Every override, by endpoint."""
@@ -66,6 +51,7 @@ class OverrideStore:
             " DO UPDATE SET config = excluded.config, created_at = excluded.created_at",
             (key, json.dumps(config), now()),
         )
+        self.changed()
         self.active[key] = config
         return self._describe(key)
 
@@ -74,10 +60,12 @@ class OverrideStore:
         if method is None and path is None:
             count = len(self.active)
             self.db.execute("DELETE FROM response_overrides")
+            self.changed()
             self.active = {}
             return count
         key = behaviour.endpoint_key(f"{method or ''} {path or ''}")
         self.db.execute("DELETE FROM response_overrides WHERE endpoint = ?", (key,))
+        self.changed()
         return 1 if self.active.pop(key, None) is not None else 0
 
     def behaviour(self, key: str) -> dict[str, Any] | None:

@@ -1,13 +1,13 @@
 """Scenarios: named sets of endpoint behaviours, one of them active.
 
 They live in SQLite, so they survive a restart; the active one is also kept
-in memory, so activating a scenario takes effect on the next request.
+in memory, so activating a scenario takes effect on the next request, in
+every process serving the mock (see ``database.SqliteStore``).
 """
 
 import json
 import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from mockloop_mock import behaviour, database
@@ -54,36 +54,23 @@ def validate_scenario(raw: object, name: str | None = None) -> dict[str, Any]:
     }
 
 
-class ScenarioStore:
+class ScenarioStore(database.SqliteStore):
     """The scenarios table plus the active scenario, cached."""
 
+    revision_key = "scenarios_revision"
+
     def __init__(self) -> None:
-        self._db: sqlite3.Connection | None = None
+        super().__init__()
         self.active_name: str | None = None
         self.active_endpoints: dict[str, dict[str, Any]] = {}
         # Whether the active scenario switches stateful mode on.
         self.active_storage = False
 
-    def open(self, path: Path) -> None:
-        """Connects and loads the active scenario."""
-        self._db = database.connect(path)
+    def load(self) -> None:
         row = self.db.execute(
             "SELECT value FROM mock_state WHERE key = ?", (ACTIVE_KEY,)
         ).fetchone()
         self._load_active(row["value"] if row else None)
-
-    def close(self) -> None:
-        """Closes the connection."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        """The open connection."""
-        if self._db is None:
-            raise RuntimeError("the scenario store is not open")
-        return self._db
 
     def list(self) -> list[dict[str, Any]]:
         """Every scenario, by name."""
@@ -142,6 +129,7 @@ class ScenarioStore:
                 int(scenario["storage"]),
             ),
         )
+        self.changed()
         if name == self.active_name:
             self._load_active(name)
         return self.get(name)
@@ -177,6 +165,7 @@ class ScenarioStore:
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (ACTIVE_KEY, name),
         )
+        self.changed()
 
     def _load_active(self, name: str | None) -> None:
         row = None

@@ -36,8 +36,6 @@ for _path in _PATHS:
         ITEMS[_path] = _parent
 COLLECTIONS: set[str] = set(ITEMS.values())
 
-_switched_on: bool | None = None
-
 
 @dataclass
 class Outcome:
@@ -55,29 +53,38 @@ def _execute(sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         db.close()
 
 
-def switched_on() -> bool:
-    """Whether the admin API switched storage on (kept in SQLite)."""
-    global _switched_on
-    if _switched_on is None:
-        rows = _execute("SELECT value FROM mock_state WHERE key = ?", (STATE_KEY,))
-        _switched_on = bool(rows) and rows[0]["value"] == "on"
-    return _switched_on
+class StorageSwitch(database.SqliteStore):
+    """Whether the admin API switched storage on, kept in ``mock_state``."""
+
+    revision_key = "storage_revision"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on = False
+
+    def load(self) -> None:
+        row = self.db.execute(
+            "SELECT value FROM mock_state WHERE key = ?", (STATE_KEY,)
+        ).fetchone()
+        self.on = row is not None and row["value"] == "on"
+
+    def switch(self, on: bool) -> None:
+        """Switches storage on or off for this mock, across restarts."""
+        self.db.execute(
+            "INSERT INTO mock_state VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (STATE_KEY, "on" if on else "off"),
+        )
+        self.changed()
+        self.on = on
 
 
-def switch(on: bool) -> None:
-    """Switches storage on or off for this mock, across restarts."""
-    global _switched_on
-    _execute(
-        "INSERT INTO mock_state VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (STATE_KEY, "on" if on else "off"),
-    )
-    _switched_on = on
+SWITCH = StorageSwitch()
 
 
 def active() -> bool:
     """Whether requests go to the store."""
-    return ENABLED and (ENV_ON or switched_on() or scenarios.STORE.active_storage)
+    return ENABLED and (ENV_ON or SWITCH.on or scenarios.STORE.active_storage)
 
 
 def _operation(key: str) -> dict[str, Any] | None:
@@ -227,7 +234,7 @@ def create_router() -> APIRouter:
         return {
             "active": active(),
             "env": ENV_ON,
-            "switched_on": switched_on(),
+            "switched_on": SWITCH.on,
             "collections": {name: counts.get(name, 0) for name in sorted(COLLECTIONS)},
         }
 
@@ -237,12 +244,12 @@ def create_router() -> APIRouter:
 
     @router.post("/enable")
     async def enable() -> JSONResponse:
-        await asyncio.to_thread(switch, True)
+        SWITCH.switch(True)
         return JSONResponse(await asyncio.to_thread(status))
 
     @router.post("/disable")
     async def disable() -> JSONResponse:
-        await asyncio.to_thread(switch, False)
+        SWITCH.switch(False)
         return JSONResponse(await asyncio.to_thread(status))
 
     @router.delete("")
