@@ -12,7 +12,7 @@
 //! * Every schema reference is internal and of the form
 //!   `#/components/schemas/<Name>`; external schemas are bundled there.
 //! * Every schema is in the JSON Schema 2020-12 dialect: `nullable` and
-//!   `x-nullable` become `"null"` in `type` (or `enum`), boolean
+//!   `x-nullable` become `"null"` in `type` (not in `enum`), boolean
 //!   `exclusiveMinimum`/`exclusiveMaximum` become numbers, 2.0 `type: file`
 //!   becomes `{type: string, format: binary}`; OpenAPI keywords that carry
 //!   no validation (`example`, `discriminator`, `readOnly`, `writeOnly`,

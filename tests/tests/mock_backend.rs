@@ -694,6 +694,18 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         )),
         ["body.age", "body.name"]
     );
+    // int32 is a range; a nullable enum admits null only if it lists it.
+    assert_eq!(
+        invalid(with_form(
+            api.request(Method::POST, "/api/forms"),
+            &[("name", "Ann"), ("age", "2147483648"), ("color", "null")]
+        )),
+        ["body.age", "body.color"]
+    );
+    ok(with_form(
+        api.request(Method::POST, "/api/forms"),
+        &[("name", "Ann"), ("age", "2147483647"), ("color", "red")],
+    ));
     assert_eq!(invalid(upload(&[("count", "11")])), ["body"]);
     assert_eq!(
         invalid(upload(&[("name", "a"), ("tags", "x"), ("tags", "1")])),

@@ -1,6 +1,6 @@
 //! Schemas rewritten into the JSON Schema 2020-12 dialect.
 //!
-//! `nullable`/`x-nullable` become `"null"` in `type` (or `enum`), boolean
+//! `nullable`/`x-nullable` become `"null"` in `type` (not in `enum`), boolean
 //! `exclusiveMinimum`/`exclusiveMaximum` become numbers, `type: file` becomes
 //! a binary string, tuple-style `items` arrays become `prefixItems`, and for
 //! Swagger 2.0 and OpenAPI 3.0 the siblings of `$ref` are dropped (those
@@ -139,7 +139,6 @@ fn normalise_schema(map: &mut Map<String, Value>) {
 
 /// Makes a schema accept `null` as well.
 fn admit_null(map: &mut Map<String, Value>) {
-    let null = Value::Null;
     match map.get_mut("type") {
         Some(Value::String(one)) if one != "null" => {
             let one = std::mem::take(one);
@@ -157,11 +156,9 @@ fn admit_null(map: &mut Map<String, Value>) {
             }
         }
     }
-    if let Some(Value::Array(values)) = map.get_mut("enum")
-        && !values.contains(&null)
-    {
-        values.push(null);
-    }
+    // An `enum` is left alone: as the OpenAPI 3.0.3 clarification of
+    // `nullable` says (and validators such as schemathesis read it), `null`
+    // is allowed by a nullable enum only if the enum lists it.
 }
 
 /// `{…}` → `{annotations…, anyOf: [{constraints…}, {type: "null"}]}`.
@@ -201,7 +198,7 @@ mod tests {
         );
         assert_eq!(
             norm(json!({"type": "string", "enum": ["a"], "x-nullable": true})),
-            json!({"type": ["string", "null"], "enum": ["a", null]})
+            json!({"type": ["string", "null"], "enum": ["a"]})
         );
         assert_eq!(
             norm(

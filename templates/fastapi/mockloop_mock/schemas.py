@@ -45,6 +45,9 @@ DATE_TIME = re.compile(
     r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)"
 )
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# int32/int64 are ranges, which every client honours: always checked.
+RANGES = FormatChecker(formats=())
+# Every format below, checked on requests with MOCKLOOP_STRICT_FORMATS=on.
 FORMATS = FormatChecker(formats=())
 
 
@@ -57,11 +60,13 @@ def _in_range(value: object, bits: int) -> bool:
     return -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
 
 
+@RANGES.checks("int32")
 @FORMATS.checks("int32")
 def _int32(value: object) -> bool:
     return _in_range(value, 32)
 
 
+@RANGES.checks("int64")
 @FORMATS.checks("int64")
 def _int64(value: object) -> bool:
     return _in_range(value, 64)
@@ -159,8 +164,9 @@ def _multiple_of_exact(
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
-# Data is checked with exact decimal multipleOf; requests also with format
-# checks for the formats above and with read-only properties optional.
+# Data is checked with exact decimal multipleOf; requests also with the
+# int32/int64 ranges (every format above when strict) and with read-only
+# properties optional.
 DataValidator = validators.extend(
     Draft202012Validator, {"multipleOf": _multiple_of_exact}
 )
@@ -179,7 +185,7 @@ def validator(schema: Any, *, request: bool = True) -> Any:
             found = RequestValidator(
                 schema,
                 registry=REGISTRY,
-                format_checker=FORMATS if settings.STRICT_FORMATS else None,
+                format_checker=FORMATS if settings.STRICT_FORMATS else RANGES,
             )
         else:
             found = DataValidator(schema, registry=REGISTRY)

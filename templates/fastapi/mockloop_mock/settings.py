@@ -41,7 +41,8 @@ REQUEST_LOG: bool = env_flag("MOCKLOOP_REQUEST_LOG", default=True)
 # ``MOCKLOOP_STRICT_FORMATS=on`` also rejects requests whose strings break
 # their ``format`` (date-time, uuid, ...). Off by default: in JSON Schema
 # 2020-12 ``format`` is an annotation, and clients (schemathesis among them)
-# treat e.g. an empty date-time string as valid.
+# treat e.g. an empty date-time string as valid. The int32/int64 ranges are
+# always checked.
 STRICT_FORMATS: bool = env_flag("MOCKLOOP_STRICT_FORMATS", default=False)
 # ``MOCKLOOP_VALIDATION=off`` stops validating requests against the spec.
 VALIDATION: bool = env_flag("MOCKLOOP_VALIDATION", default=True)

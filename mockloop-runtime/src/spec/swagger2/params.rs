@@ -300,9 +300,11 @@ fn form_body(
         }
         properties.insert(name, schema);
     }
+    // The formData parameters are the whole form: no other field is valid.
     let mut schema = Map::from_iter([
         ("type".to_owned(), json!("object")),
         ("properties".to_owned(), Value::Object(properties)),
+        ("additionalProperties".to_owned(), json!(false)),
     ]);
     let any_required = !required.is_empty();
     if any_required {
