@@ -137,7 +137,9 @@ fn normalise_schema(map: &mut Map<String, Value>) {
     }
 }
 
-/// Makes a schema accept `null` as well.
+/// Makes a schema accept `null` as well. An `enum` is left alone: as the
+/// OpenAPI 3.0.3 clarification of `nullable` says (and validators such as
+/// schemathesis read it), a nullable enum admits `null` only if it lists it.
 fn admit_null(map: &mut Map<String, Value>) {
     match map.get_mut("type") {
         Some(Value::String(one)) if one != "null" => {
@@ -152,13 +154,9 @@ fn admit_null(map: &mut Map<String, Value>) {
                 .any(|key| map.contains_key(*key));
             if constrained && !map.contains_key("enum") {
                 wrap_with_null(map);
-                return;
             }
         }
     }
-    // An `enum` is left alone: as the OpenAPI 3.0.3 clarification of
-    // `nullable` says (and validators such as schemathesis read it), `null`
-    // is allowed by a nullable enum only if the enum lists it.
 }
 
 /// `{…}` → `{annotations…, anyOf: [{constraints…}, {type: "null"}]}`.
