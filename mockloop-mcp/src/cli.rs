@@ -9,6 +9,7 @@ use mockloop_runtime::{RenderOptions, generate_project};
 mod analyze;
 
 pub use analyze::AnalyzeArgs;
+pub use mockloop_runtime::error_chain;
 
 /// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
 ///
@@ -141,16 +142,4 @@ fn generate(args: &GenerateArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and all its causes on one line.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
 }

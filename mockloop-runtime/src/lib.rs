@@ -31,7 +31,7 @@ pub use analysis::{
 pub use discovery::{
     Discovery, DiscoveryOptions, GeneratedMock, RunningServer, ServerKind, discover,
 };
-pub use error::{Error, Result};
+pub use error::{Error, Result, error_chain};
 pub use logs::{LOG_DB_RELATIVE, LogFilter, LogPage, LogStore, RequestLog};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]

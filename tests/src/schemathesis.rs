@@ -9,10 +9,51 @@
 use crate::error::Result;
 use crate::venv::{Venv, run as run_command};
 
-/// The checks every run asserts.
-pub const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
+/// What a run generates and asserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Valid requests only; every response must conform to the spec
+    /// (status code, content type, schema) and no 5xx.
+    Conformance,
+    /// Valid and invalid requests: valid ones accepted, invalid ones
+    /// rejected with a 4xx (`positive_data_acceptance`,
+    /// `negative_data_rejection`), and no 5xx.
+    Acceptance,
+}
 
-/// Runs `schemathesis run` in positive mode against the mock at `origin`
+impl Mode {
+    /// The `--checks` this mode asserts.
+    pub fn checks(self) -> &'static str {
+        match self {
+            Self::Conformance => {
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+            }
+            Self::Acceptance => {
+                "not_a_server_error,positive_data_acceptance,negative_data_rejection"
+            }
+        }
+    }
+
+    /// The `--mode` (data generation) this mode uses.
+    fn generation(self) -> &'static str {
+        match self {
+            Self::Conformance => "positive",
+            Self::Acceptance => "all",
+        }
+    }
+
+    /// The `--phases`. The stateful phase is left out: it feeds values
+    /// found through links into parameters of other types, which the spec
+    /// does not allow (an id string into an integer query parameter).
+    fn phases(self) -> &'static str {
+        match self {
+            Self::Conformance => "examples,fuzzing",
+            Self::Acceptance => "examples,coverage,fuzzing",
+        }
+    }
+}
+
+/// Runs `schemathesis run` in `mode` against the mock at `origin`
 /// (e.g. `http://127.0.0.1:4010`) serving its routes under `base_path`
 /// (e.g. `/v1` or `""`), with at most `max_examples` cases per operation.
 /// `spec` is a file or a URL. Returns schemathesis's output; an error when
@@ -23,6 +64,7 @@ pub fn run(
     origin: &str,
     base_path: &str,
     max_examples: u32,
+    mode: Mode,
 ) -> Result<String> {
     let url = format!("{}{}", origin.trim_end_matches('/'), base_path);
     let scratch = tempfile::tempdir().map_err(crate::Error::io(
@@ -34,9 +76,9 @@ pub fn run(
         .arg("run")
         .arg(spec)
         .args(["--url", &url])
-        .args(["--checks", CHECKS])
-        .args(["--mode", "positive"])
-        .args(["--phases", "examples,fuzzing"])
+        .args(["--checks", mode.checks()])
+        .args(["--mode", mode.generation()])
+        .args(["--phases", mode.phases()])
         .args(["--max-examples", &max_examples.to_string()])
         .args(["--seed", "1", "--workers", "1", "--no-shrink"])
         .args(["--suppress-health-check", "all"])

@@ -4,18 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::Path;
 
-use mockloop_runtime::{RenderOptions, generate_project, load_spec};
-
-fn error_text(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
-}
+use mockloop_runtime::{RenderOptions, error_chain, generate_project, load_spec};
 
 #[test]
 fn invalid_specs() {
@@ -23,7 +12,7 @@ fn invalid_specs() {
     let specs_dir = specs_dir.canonicalize().expect("specs/ exists");
     insta::glob!("../../specs/invalid", "*.{yaml,json}", |spec| {
         let err = load_spec(&spec.to_string_lossy()).expect_err("the spec is invalid");
-        let text = error_text(&err).replace(&specs_dir.to_string_lossy().into_owned(), "specs");
+        let text = error_chain(&err).replace(&specs_dir.to_string_lossy().into_owned(), "specs");
         insta::assert_snapshot!("error", text);
     });
 }
@@ -31,13 +20,13 @@ fn invalid_specs() {
 #[test]
 fn missing_file() {
     let err = load_spec("specs/does-not-exist.yaml").expect_err("no such file");
-    insta::assert_snapshot!(error_text(&err));
+    insta::assert_snapshot!(error_chain(&err));
 }
 
 #[test]
 fn unreachable_url() {
     let err = load_spec("http://127.0.0.1:9/openapi.yaml").expect_err("nothing listens on port 9");
-    let text = error_text(&err);
+    let text = error_chain(&err);
     assert!(text.contains("http://127.0.0.1:9/openapi.yaml"), "{text}");
 }
 

@@ -123,7 +123,14 @@ fn schemathesis_accepts_the_handmade_mock() {
     let venv = venv(&dir);
     let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
     let spec = dir.join("openapi.json");
-    let output = schemathesis::run(&venv, spec.to_str().unwrap(), &server.url(), "/v1", 5)
-        .unwrap_or_else(|err| panic!("{err}\n--- server output ---\n{}", server.output()));
+    let output = schemathesis::run(
+        &venv,
+        spec.to_str().unwrap(),
+        &server.url(),
+        "/v1",
+        5,
+        schemathesis::Mode::Conformance,
+    )
+    .unwrap_or_else(|err| panic!("{err}\n--- server output ---\n{}", server.output()));
     assert!(output.contains("passed"), "{output}");
 }

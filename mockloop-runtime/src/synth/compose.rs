@@ -2,28 +2,10 @@
 use serde_json::{Map, Value};
 
 use super::generate::Gen;
-use super::resolve::{TRUE, merge_parts, ref_name, resolve};
+use super::resolve::{TRUE, is_inert, merge_parts, ref_name, resolve};
 
 /// Keywords of the composite itself, left out of the merged branch schema.
 const COMPOSITE_KEYS: &[&str] = &["oneOf", "anyOf", "discriminator"];
-
-/// Keywords that say nothing about validity (a schema of only these adds
-/// nothing to a branch).
-const INERT: &[&str] = &[
-    "description",
-    "title",
-    "summary",
-    "$comment",
-    "deprecated",
-    "externalDocs",
-    "xml",
-    "readOnly",
-    "writeOnly",
-    "example",
-    "examples",
-    "default",
-    "nullable",
-];
 
 /// Retries of a branch or of a `not` before giving up.
 const NOT_RETRIES: usize = 3;
@@ -44,7 +26,7 @@ impl Gen<'_, '_> {
             .filter(|(key, _)| !(exclusive && key.as_str() == "anyOf"))
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
-        let rest_matters = rest.keys().any(|key| !INERT.contains(&key.as_str()));
+        let rest_matters = rest.keys().any(|key| !is_inert(key));
         let rest = Value::Object(rest);
         let mut first: Option<Value> = None;
         for index in self.branch_order(branches) {

@@ -24,6 +24,17 @@ const ANNOTATIONS: &[&str] = &[
     "xml",
 ];
 
+/// Keywords that say nothing about validity, so a schema of only these adds
+/// nothing to a `oneOf`/`anyOf` branch: the annotations plus the
+/// request/response markers and the example-like ones.
+pub(crate) fn is_inert(keyword: &str) -> bool {
+    ANNOTATIONS.contains(&keyword)
+        || matches!(
+            keyword,
+            "readOnly" | "writeOnly" | "example" | "examples" | "default" | "nullable"
+        )
+}
+
 /// The schema a document-internal reference (`#/a/b`) points to.
 pub(crate) fn lookup<'d>(document: &'d Value, reference: &str) -> Option<&'d Value> {
     let pointer = reference.strip_prefix('#')?;
