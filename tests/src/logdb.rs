@@ -1,39 +1,23 @@
 //! Synthetic request logs: a SQLite file with the mock's `request_logs`
-//! table (as `templates/fastapi/mockloop_mock/database.py` creates it),
-//! filled with rows that are known in advance.
+//! table (created by the SQL of `templates/fastapi/mockloop_mock/database.py`
+//! itself), filled with rows that are known in advance.
 use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-/// The mock's table and indexes (migration 1 of `database.py`).
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS request_logs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    timestamp TEXT NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    query_params TEXT NOT NULL DEFAULT '',
-    status_code INTEGER NOT NULL,
-    process_time_ms REAL NOT NULL,
-    client_host TEXT,
-    headers TEXT NOT NULL DEFAULT '{}',
-    request_body TEXT,
-    response_body TEXT,
-    response_size INTEGER NOT NULL DEFAULT 0,
-    user_agent TEXT,
-    session_id TEXT,
-    correlation_id TEXT,
-    test_scenario TEXT,
-    is_admin INTEGER NOT NULL DEFAULT 0,
-    operation_key TEXT
-);
-CREATE INDEX IF NOT EXISTS idx_logs_timestamp ON request_logs (timestamp);
-CREATE INDEX IF NOT EXISTS idx_logs_method ON request_logs (method);
-CREATE INDEX IF NOT EXISTS idx_logs_status ON request_logs (status_code);
-CREATE INDEX IF NOT EXISTS idx_logs_session ON request_logs (session_id);
-CREATE INDEX IF NOT EXISTS idx_logs_admin ON request_logs (is_admin);
-CREATE INDEX IF NOT EXISTS idx_logs_operation ON request_logs (operation_key);
-";
+/// The generated mock's `database.py`, whose first migration creates the
+/// request log: the tests read the schema from there, so it has one source.
+const DATABASE_PY: &str = include_str!("../../templates/fastapi/mockloop_mock/database.py");
+
+/// The mock's `request_logs` table and indexes: the SQL of migration 1 in
+/// `database.py` (the first triple-quoted string after `MIGRATIONS`).
+pub fn schema() -> rusqlite::Result<&'static str> {
+    let missing = || rusqlite::Error::InvalidQuery;
+    let (_, migrations) = DATABASE_PY.split_once("MIGRATIONS").ok_or_else(missing)?;
+    let (_, first) = migrations.split_once("\"\"\"").ok_or_else(missing)?;
+    let (sql, _) = first.split_once("\"\"\"").ok_or_else(missing)?;
+    Ok(sql)
+}
 
 /// One row to insert.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +44,7 @@ pub struct Row {
 pub fn write(path: &Path, rows: impl IntoIterator<Item = Row>) -> rusqlite::Result<()> {
     let _ = std::fs::remove_file(path);
     let mut conn = Connection::open(path)?;
-    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(schema()?)?;
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare(
