@@ -64,6 +64,9 @@ pub enum Error {
     /// The spec's document cannot be used as a schema registry.
     #[error("cannot index the spec's document for schema validation: {0}")]
     Registry(String),
+    /// mockloop could not generate a mock.
+    #[error(transparent)]
+    Generate(#[from] mockloop_runtime::Error),
 }
 
 /// The harness's result type.

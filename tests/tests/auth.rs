@@ -8,19 +8,15 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
+use mockloop_runtime::{ApiModel, RenderOptions, load_spec};
 use mockloop_tests::backend::{Api, with_form, with_json};
 use mockloop_tests::conformance::prepare_request;
 use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir};
-use mockloop_tests::{MockServer, Secrets, Venv, check_all};
+use mockloop_tests::{GeneratedMock, MockServer, Secrets, check_all};
 use serde_json::{Value, json};
 
-fn generate(spec: &Path, out: &Path, options: &RenderOptions) -> (PathBuf, Venv) {
-    let (dir, _) = generate_project(&spec.to_string_lossy(), out, Some("mock"), options)
-        .unwrap_or_else(|err| panic!("{err}"));
-    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
-        .unwrap_or_else(|err| panic!("{err}"));
-    (dir, venv)
+fn generate(spec: &Path, options: &RenderOptions) -> GeneratedMock {
+    GeneratedMock::new(&spec.to_string_lossy(), options).unwrap_or_else(|err| panic!("{err}"))
 }
 
 fn read_json(path: &Path) -> Value {
@@ -42,8 +38,8 @@ fn secured_specs() -> Vec<PathBuf> {
 #[test]
 fn secured_operations_need_the_mock_credentials() {
     for spec_path in secured_specs() {
-        let out = tempfile::tempdir().unwrap();
-        let (dir, venv) = generate(&spec_path, out.path(), &RenderOptions::default());
+        let mock = generate(&spec_path, &RenderOptions::default());
+        let (dir, venv) = (&mock.dir, &mock.venv);
         let secured: BTreeSet<String> =
             read_json(&dir.join("mock_data/security.json"))["operations"]
                 .as_object()
@@ -52,11 +48,11 @@ fn secured_operations_need_the_mock_credentials() {
                 .cloned()
                 .collect();
         assert!(!secured.is_empty(), "{}", spec_path.display());
-        let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+        let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
         let spec = load_spec(&spec_path.to_string_lossy()).unwrap();
         let model = ApiModel::from_spec(&spec).unwrap();
 
-        let with = check_all(&spec, &model, &server.url(), &Secrets::from_mock_dir(&dir)).unwrap();
+        let with = check_all(&spec, &model, &server.url(), &Secrets::from_mock_dir(dir)).unwrap();
         assert!(with.is_ok(), "{with}\n{}", server.output());
 
         // Without credentials every secured operation answers 401
@@ -91,16 +87,16 @@ fn secured_operations_need_the_mock_credentials() {
 
 #[test]
 fn unauthorized_answers_and_tokens() {
-    let out = tempfile::tempdir().unwrap();
     let spec = repo_specs_dir().join("openapi30-security.yaml");
-    let (dir, venv) = generate(&spec, out.path(), &RenderOptions::default());
+    let mock = generate(&spec, &RenderOptions::default());
+    let (dir, venv) = (&mock.dir, &mock.venv);
     let auth = read_json(&dir.join("mockloop.json"))["auth"].clone();
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     assert!(
         readme.contains(auth["bearer_tokens"][0].as_str().unwrap()),
         "the README lists the mock secrets"
     );
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
 
     let response = api.get("/both").send().unwrap();
@@ -194,11 +190,11 @@ fn unauthorized_answers_and_tokens() {
 
 #[test]
 fn no_auth_leaves_everything_open() {
-    let out = tempfile::tempdir().unwrap();
     let spec_path = repo_specs_dir().join("openapi30-security.yaml");
     let options = RenderOptions::default().with_feature("auth", false);
-    let (dir, venv) = generate(&spec_path, out.path(), &options);
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let mock = generate(&spec_path, &options);
+    let (dir, venv) = (&mock.dir, &mock.venv);
+    let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
     let spec = load_spec(&spec_path.to_string_lossy()).unwrap();
     let model = ApiModel::from_spec(&spec).unwrap();
     let report = check_all(&spec, &model, &server.url(), &Secrets::default()).unwrap();

@@ -8,14 +8,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_runtime::RenderOptions;
 use mockloop_tests::backend::{
     Api, json_body, log_db_path, percentile, with_form, with_json, with_multipart,
 };
-use mockloop_tests::{MockServer, Venv, python};
+use mockloop_tests::{GeneratedMock, MockServer, python};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -23,38 +23,15 @@ use serde_json::{Value, json};
 /// an API key, so every part of validation and redaction is exercised.
 const SPEC: &str = include_str!("../fixtures/backend.yaml");
 
-/// A generated mock of [`SPEC`] in a temp folder, with its venv.
-struct Fixture {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    venv: Venv,
+/// A generated mock of [`SPEC`] in a temp folder, with its venv. Auth is
+/// tested in auth.rs; here the API key is only a header to redact.
+fn fixture() -> GeneratedMock {
+    let options = RenderOptions::default().with_feature("auth", false);
+    GeneratedMock::from_text("backend.yaml", SPEC, &options).unwrap_or_else(|err| panic!("{err}"))
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let out = tempfile::tempdir().unwrap();
-        let spec = out.path().join("backend.yaml");
-        std::fs::write(&spec, SPEC).unwrap();
-        // Auth is tested in auth.rs; here the API key is only a header to redact.
-        let (dir, _) = generate_project(
-            &spec.to_string_lossy(),
-            out.path(),
-            Some("mock"),
-            &RenderOptions::default().with_feature("auth", false),
-        )
-        .unwrap_or_else(|err| panic!("{err}"));
-        let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
-            .unwrap_or_else(|err| panic!("{err}"));
-        Self {
-            _out: out,
-            dir,
-            venv,
-        }
-    }
-
-    fn start(&self) -> MockServer {
-        MockServer::start(&self.dir, &self.venv).unwrap_or_else(|err| panic!("{err}"))
-    }
+fn start(mock: &GeneratedMock) -> MockServer {
+    mock.start().unwrap_or_else(|err| panic!("{err}"))
 }
 
 fn api(server: &MockServer) -> Api {
@@ -158,8 +135,8 @@ fn drive_traffic(api: &Api, session: &str) -> usize {
 
 #[test]
 fn every_request_is_logged_with_its_fields_and_secrets_redacted() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     let sent = drive_traffic(&api, "s-fields");
     let response = api
@@ -256,8 +233,8 @@ fn ids_newest_first<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<i64> {
 
 #[test]
 fn each_search_filter_returns_exactly_the_matching_rows() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     drive_traffic(&api, "s-one");
     std::thread::sleep(Duration::from_millis(20));
@@ -341,8 +318,8 @@ fn shift_two_hours(ts: &str) -> Option<String> {
 
 #[test]
 fn analyze_agrees_with_an_independent_computation() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     drive_traffic(&api, "s-analyze");
     drive_traffic(&api, "s-other");
@@ -430,8 +407,8 @@ fn close(actual: &Value, expected: f64, what: &str) {
 
 #[test]
 fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     let item = || api.get("/api/items/1").header("X-Trace", "ab");
 
@@ -493,7 +470,7 @@ fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
 
     // Both survive a restart.
     assert!(server.stop(Duration::from_secs(10)), "no clean shutdown");
-    let server = fixture.start();
+    let server = start(&fixture);
     let api = Api::new(&server.url()).unwrap();
     let (_, active) = send(api.get("/admin/api/mock-data/scenarios/active"));
     assert_eq!(active["active"], "outage", "{active}");
@@ -540,9 +517,9 @@ fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
 /// seen by the other on its next request, without a restart.
 #[test]
 fn a_change_made_through_one_process_reaches_the_others() {
-    let fixture = Fixture::new();
-    let first = fixture.start();
-    let second = fixture.start();
+    let fixture = fixture();
+    let first = start(&fixture);
+    let second = start(&fixture);
     let (one, two) = (api(&first), api(&second));
     assert_eq!(send(two.get("/api/items")).0, 200);
 
@@ -595,8 +572,8 @@ fn violations(response: reqwest::blocking::Response) -> Vec<String> {
 
 #[test]
 fn invalid_requests_get_problem_json_and_valid_ones_pass() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     let ok = |request: reqwest::blocking::RequestBuilder| {
         let response = request.send().unwrap();
@@ -719,8 +696,8 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
 
 #[test]
 fn bad_admin_input_gets_a_4xx_json_error() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     let cases: Vec<(reqwest::blocking::RequestBuilder, u16)> = vec![
         (api.get("/admin/api/logs/search?limit=abc"), 400),
@@ -810,15 +787,15 @@ fn bad_admin_input_gets_a_4xx_json_error() {
 
 #[test]
 fn generated_python_is_clean() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     python::ruff_check(&fixture.venv, &fixture.dir).unwrap_or_else(|err| panic!("{err}"));
     python::py_compile(&fixture.venv, &fixture.dir).unwrap_or_else(|err| panic!("{err}"));
 }
 
 #[test]
 fn n_requests_give_n_rows_after_a_clean_shutdown() {
-    let fixture = Fixture::new();
-    let server = fixture.start();
+    let fixture = fixture();
+    let server = start(&fixture);
     let api = api(&server);
     let n = 300;
     for i in 0..n {

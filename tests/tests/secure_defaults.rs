@@ -6,45 +6,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_runtime::RenderOptions;
 use mockloop_tests::server::START_TIMEOUT;
-use mockloop_tests::{MockServer, Venv, paths};
+use mockloop_tests::{GeneratedMock, MockServer, Venv, paths};
 use reqwest::blocking::{Client, Response};
 
-struct Fixture {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    venv: Venv,
+fn fixture() -> GeneratedMock {
+    let spec = paths::repo_specs_dir().join("petstore.yaml");
+    GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default())
+        .unwrap_or_else(|err| panic!("{err}"))
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let out = tempfile::tempdir().unwrap();
-        let spec = paths::repo_specs_dir().join("petstore.yaml");
-        let (dir, _) = generate_project(
-            &spec.to_string_lossy(),
-            out.path(),
-            Some("mock"),
-            &RenderOptions::default(),
-        )
-        .unwrap_or_else(|err| panic!("{err}"));
-        let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
-            .unwrap_or_else(|err| panic!("{err}"));
-        Self {
-            _out: out,
-            dir,
-            venv,
-        }
-    }
-
-    fn start(&self, env: &[(&str, &str)]) -> MockServer {
-        MockServer::start_with_env(&self.dir, &self.venv, START_TIMEOUT, env)
-            .unwrap_or_else(|err| panic!("{err}"))
-    }
+fn start(mock: &GeneratedMock, env: &[(&str, &str)]) -> MockServer {
+    mock.start_with_env(env)
+        .unwrap_or_else(|err| panic!("{err}"))
 }
 
 fn client() -> Client {
@@ -142,7 +121,7 @@ fn status(url: &str) -> u16 {
 
 #[test]
 fn main_py_listens_on_loopback_and_splits_the_admin_port() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let (port, admin_port) = (free_port(), free_port());
     let env = [
         ("MOCKLOOP_PORT", port.to_string()),
@@ -182,8 +161,8 @@ fn main_py_listens_on_loopback_and_splits_the_admin_port() {
 
 #[test]
 fn no_cors_headers_and_open_admin_by_default() {
-    let fixture = Fixture::new();
-    let server = fixture.start(&[]);
+    let fixture = fixture();
+    let server = start(&fixture, &[]);
     let base = server.url();
     for path in ["/v1/pets", "/admin/api/info"] {
         let response = preflight(&base, path, "https://evil.example");
@@ -201,14 +180,17 @@ fn no_cors_headers_and_open_admin_by_default() {
 
 #[test]
 fn cors_for_configured_origins_and_the_admin_token() {
-    let fixture = Fixture::new();
-    let server = fixture.start(&[
-        (
-            "MOCKLOOP_CORS_ORIGINS",
-            "https://app.example, http://localhost:3000",
-        ),
-        ("MOCKLOOP_ADMIN_TOKEN", "s3cret-token"),
-    ]);
+    let fixture = fixture();
+    let server = start(
+        &fixture,
+        &[
+            (
+                "MOCKLOOP_CORS_ORIGINS",
+                "https://app.example, http://localhost:3000",
+            ),
+            ("MOCKLOOP_ADMIN_TOKEN", "s3cret-token"),
+        ],
+    );
     let base = server.url();
 
     // CORS: the configured origins, with credentials; nobody else.
@@ -278,8 +260,8 @@ fn cors_for_configured_origins_and_the_admin_token() {
 
 #[test]
 fn wildcard_cors_never_allows_credentials() {
-    let fixture = Fixture::new();
-    let server = fixture.start(&[("MOCKLOOP_CORS_ORIGINS", "*")]);
+    let fixture = fixture();
+    let server = start(&fixture, &[("MOCKLOOP_CORS_ORIGINS", "*")]);
     let response = preflight(&server.url(), "/v1/pets", "https://evil.example");
     assert_eq!(
         header(&response, "access-control-allow-origin").as_deref(),

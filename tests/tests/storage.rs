@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_runtime::RenderOptions;
 use mockloop_tests::backend::{Api, with_json};
 use mockloop_tests::paths::repo_specs_dir;
-use mockloop_tests::{MockServer, Venv};
+use mockloop_tests::{GeneratedMock, MockServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -24,19 +24,12 @@ fn call(api: &Api, method: Method, path: &str, body: Option<Value>) -> (u16, Val
 
 #[test]
 fn crud_round_trip_survives_restarts() {
-    let out = tempfile::tempdir().unwrap();
     let spec = repo_specs_dir().join("openapi30-crud.yaml");
-    let (dir, _) = generate_project(
-        &spec.to_string_lossy(),
-        out.path(),
-        Some("mock"),
-        &RenderOptions::default(),
-    )
-    .unwrap_or_else(|err| panic!("{err}"));
-    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
+    let mock = GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default())
         .unwrap_or_else(|err| panic!("{err}"));
+    let (dir, venv) = (&mock.dir, &mock.venv);
     let timeout = Duration::from_secs(30);
-    let server = MockServer::start_with_env(&dir, &venv, timeout, &[("MOCKLOOP_STORAGE", "on")])
+    let server = MockServer::start_with_env(dir, venv, timeout, &[("MOCKLOOP_STORAGE", "on")])
         .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
 
@@ -94,7 +87,7 @@ fn crud_round_trip_survives_restarts() {
     // Restarted without the variable: the examples again, until the admin
     // API switches storage on; the items are still there.
     let server =
-        MockServer::start_with_env(&dir, &venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+        MockServer::start_with_env(dir, venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     let (_, example) = call(&api, Method::GET, "/api/pets", None);
     assert_ne!(example, json!([replaced]));
@@ -110,7 +103,7 @@ fn crud_round_trip_survives_restarts() {
 
     // The switch survives a restart too.
     let server =
-        MockServer::start_with_env(&dir, &venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+        MockServer::start_with_env(dir, venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     assert_eq!(
         call(&api, Method::GET, "/api/pets/1", None),
@@ -153,17 +146,15 @@ fn crud_round_trip_survives_restarts() {
 
 #[test]
 fn switched_off_features_leave_their_routes_out() {
-    let out = tempfile::tempdir().unwrap();
     let spec = repo_specs_dir().join("openapi30-crud.yaml");
     let options = RenderOptions::default()
         .with_feature("storage", false)
         .with_feature("webhooks", false);
-    let (dir, _) = generate_project(&spec.to_string_lossy(), out.path(), Some("mock"), &options)
-        .unwrap_or_else(|err| panic!("{err}"));
-    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
-        .unwrap_or_else(|err| panic!("{err}"));
+    let mock =
+        GeneratedMock::new(&spec.to_string_lossy(), &options).unwrap_or_else(|err| panic!("{err}"));
+    let (dir, venv) = (&mock.dir, &mock.venv);
     let env = [("MOCKLOOP_STORAGE", "on")];
-    let server = MockServer::start_with_env(&dir, &venv, Duration::from_secs(30), &env)
+    let server = MockServer::start_with_env(dir, venv, Duration::from_secs(30), &env)
         .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     assert_eq!(
