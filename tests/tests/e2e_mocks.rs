@@ -15,7 +15,10 @@ use std::time::Duration;
 use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
 use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, spec_files};
 use mockloop_tests::pipeline::{default_workers, exercise_all, failures};
-use mockloop_tests::{MockServer, Secrets, Venv, check_all, conformance, python, schemathesis};
+use mockloop_tests::schemathesis::Mode;
+use mockloop_tests::{
+    GeneratedMock, MockServer, Secrets, Venv, check_all, conformance, python, schemathesis,
+};
 
 fn assert_all_pass(specs: &[PathBuf]) {
     let out = tempfile::tempdir().unwrap();
@@ -93,7 +96,7 @@ fn github_spec() {
 }
 
 /// Schemathesis, positive mode, on two small mocks: a 3.0 one with a path
-/// server and a 2.0 one with a `basePath`.
+/// server and a 2.0 one with a `basePath`; every response conforms.
 #[test]
 fn schemathesis_accepts_mocks() {
     for name in [
@@ -101,26 +104,46 @@ fn schemathesis_accepts_mocks() {
         "swagger2-petstore-minimal.yaml",
     ] {
         let spec = repo_specs_dir().join(name);
-        run_schemathesis(&spec);
+        run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default());
     }
 }
 
-fn run_schemathesis(spec: &Path) {
-    let out = tempfile::tempdir().unwrap();
+/// Schemathesis, positive and negative modes, on the specs that exercise
+/// validation most (every parameter style, formats, nullable, oneOf, forms
+/// and multipart, Swagger 2.0 formData): every valid request is accepted
+/// and every invalid one rejected. Auth is off so that requests reach
+/// validation.
+#[test]
+fn schemathesis_valid_accepted_invalid_rejected() {
+    let options = RenderOptions::default().with_feature("auth", false);
+    for name in [
+        "openapi30-edge-cases.yaml",
+        "openapi31-edge-cases.yaml",
+        "swagger2-edge-cases.yaml",
+        "petstore.yaml",
+        "openapi30-crud.yaml",
+        "openapi30-uspto.json",
+    ] {
+        let spec = repo_specs_dir().join(name);
+        run_schemathesis(&spec, Mode::Acceptance, &options);
+    }
+}
+
+fn run_schemathesis(spec: &Path, mode: Mode, options: &RenderOptions) {
     let input = spec.to_string_lossy();
-    let (dir, _) = generate_project(&input, out.path(), Some("mock"), &RenderOptions::default())
-        .unwrap_or_else(|err| panic!("{err}"));
+    let mock = GeneratedMock::new(&input, options).unwrap_or_else(|err| panic!("{err}"));
     let model = ApiModel::from_spec(&load_spec(&input).unwrap()).unwrap();
-    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
-        .unwrap_or_else(|err| panic!("{err}"));
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = mock.start().unwrap_or_else(|err| panic!("{err}"));
+    let venv = &mock.venv;
     // The mock's own copy of the description, as it serves it.
     let served = format!("{}/openapi.json", server.url());
-    schemathesis::run(&venv, &served, &server.url(), &model.base_path, 10).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err}\n--- server output ---\n{}",
-            spec.display(),
-            server.output()
-        )
-    });
+    schemathesis::run(venv, &served, &server.url(), &model.base_path, 10, mode).unwrap_or_else(
+        |err| {
+            panic!(
+                "{} ({mode:?}): {err}\n--- server output ---\n{}",
+                spec.display(),
+                server.output()
+            )
+        },
+    );
 }

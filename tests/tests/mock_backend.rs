@@ -683,6 +683,32 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         api.request(Method::POST, "/api/forms"),
         &[("name", "Ann"), ("age", "2147483647"), ("color", "red")],
     ));
+    // Well-known formats are checked, unless MOCKLOOP_STRICT_FORMATS=off.
+    let formats = [
+        ("name", "Ann"),
+        ("when", "yesterday"),
+        ("contact", "nobody"),
+    ];
+    assert_eq!(
+        invalid(with_form(api.request(Method::POST, "/api/forms"), &formats)),
+        ["body.contact", "body.when"]
+    );
+    ok(with_form(
+        api.request(Method::POST, "/api/forms"),
+        &[
+            ("name", "Ann"),
+            ("when", "2024-02-29T10:00:00Z"),
+            ("contact", "a@b.example"),
+        ],
+    ));
+    let lenient = fixture
+        .start_with_env(&[("MOCKLOOP_STRICT_FORMATS", "off")])
+        .unwrap_or_else(|err| panic!("{err}"));
+    let lenient = Api::new(&lenient.url()).unwrap();
+    ok(with_form(
+        lenient.request(Method::POST, "/api/forms"),
+        &formats,
+    ));
     assert_eq!(invalid(upload(&[("count", "11")])), ["body"]);
     assert_eq!(
         invalid(upload(&[("name", "a"), ("tags", "x"), ("tags", "1")])),

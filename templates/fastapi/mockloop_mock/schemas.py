@@ -47,11 +47,18 @@ DATE_TIME = re.compile(
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # int32/int64 are ranges, which every client honours: always checked.
 RANGES = FormatChecker(formats=())
-# Every format below, checked on requests with MOCKLOOP_STRICT_FORMATS=on.
+# Every format below, checked on requests unless MOCKLOOP_STRICT_FORMATS=off.
 FORMATS = FormatChecker(formats=())
 
 
 URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*")
+HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
+TIME = re.compile(
+    r"([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)?"
+)
 
 
 def _in_range(value: object, bits: int) -> bool:
@@ -96,6 +103,24 @@ def _date_time(value: object) -> bool:
         return True
     match = DATE_TIME.fullmatch(value)
     return match is not None and _date(match.group(1))
+
+
+@FORMATS.checks("email")
+def _email(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and domain) and not any(c.isspace() for c in value)
+
+
+@FORMATS.checks("hostname")
+def _hostname(value: object) -> bool:
+    return not isinstance(value, str) or HOSTNAME.fullmatch(value) is not None
+
+
+@FORMATS.checks("time")
+def _time(value: object) -> bool:
+    return not isinstance(value, str) or TIME.fullmatch(value) is not None
 
 
 @FORMATS.checks("uuid")
@@ -165,8 +190,8 @@ def _multiple_of_exact(
 
 
 # Data is checked with exact decimal multipleOf; requests also with the
-# int32/int64 ranges (every format above when strict) and with read-only
-# properties optional.
+# formats above (only the int32/int64 ranges when not strict) and with
+# read-only properties optional.
 DataValidator = validators.extend(
     Draft202012Validator, {"multipleOf": _multiple_of_exact}
 )

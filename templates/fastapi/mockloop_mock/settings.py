@@ -38,12 +38,12 @@ DB_PATH: Path = Path(
 )
 # ``MOCKLOOP_REQUEST_LOG=off`` stops recording requests.
 REQUEST_LOG: bool = env_flag("MOCKLOOP_REQUEST_LOG", default=True)
-# ``MOCKLOOP_STRICT_FORMATS=on`` also rejects requests whose strings break
-# their ``format`` (date-time, uuid, ...). Off by default: in JSON Schema
-# 2020-12 ``format`` is an annotation, and clients (schemathesis among them)
-# treat e.g. an empty date-time string as valid. The int32/int64 ranges are
-# always checked.
-STRICT_FORMATS: bool = env_flag("MOCKLOOP_STRICT_FORMATS", default=False)
+# Requests whose strings break a well-known ``format`` (date-time, date,
+# time, uuid, email, hostname, ipv4, ipv6, uri) are rejected, as client
+# test tools (schemathesis's negative mode) expect; an unknown format is
+# never asserted. ``MOCKLOOP_STRICT_FORMATS=off`` makes ``format`` an
+# annotation, as JSON Schema 2020-12 has it; int32/int64 ranges stay checked.
+STRICT_FORMATS: bool = env_flag("MOCKLOOP_STRICT_FORMATS", default=True)
 # ``MOCKLOOP_VALIDATION=off`` stops validating requests against the spec.
 VALIDATION: bool = env_flag("MOCKLOOP_VALIDATION", default=True)
 # Request and response bodies are logged up to this many bytes.
