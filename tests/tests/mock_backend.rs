@@ -616,6 +616,7 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         |fields: &[(&str, &str)]| with_form(api.request(Method::POST, "/api/uploads"), fields);
     ok(form(&[("kind", "1"), ("meta", "note")]));
     ok(form(&[("kind", "1")]));
+    ok(form(&[("kind", "1"), ("meta", "{}"), ("extra", "null")]));
 
     // Invalid, at every location; every violation is listed.
     let invalid = |request: reqwest::blocking::RequestBuilder| violations(request.send().unwrap());
@@ -715,8 +716,12 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         ["body"]
     );
     assert_eq!(
-        invalid(form(&[("kind", "one"), ("meta", "{}")])),
-        ["body.kind"]
+        invalid(form(&[
+            ("kind", "one"),
+            ("meta", "{}"),
+            ("extra", "too long")
+        ])),
+        ["body.extra", "body.kind"]
     );
 }
 

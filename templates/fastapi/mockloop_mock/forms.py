@@ -35,6 +35,16 @@ def branches(schema: Any, depth: int = 0) -> list[Any]:
     return out[:MAX_BRANCHES]
 
 
+def field_schema(branch: Any, key: str) -> Any:
+    """The schema of one field: its property, else ``additionalProperties``."""
+    found = schemas.subschema(branch, "properties", key)
+    if found is True:
+        extra = schemas.subschema(branch, "additionalProperties")
+        if isinstance(extra, dict):
+            return extra
+    return found
+
+
 def readings(values: list[str], field: Any) -> list[Any]:
     """The plausible readings of one field's values, most likely first."""
     if len(values) > 1:
@@ -77,13 +87,12 @@ def is_opaque(grouped: dict[str, list[str]], branch: Any) -> bool:
     flattened to its keys, say) or vanished (an empty one, flattened to
     nothing): losses no reading can undo."""
     for key, values in grouped.items():
-        field = schemas.subschema(branch, "properties", key)
+        field = field_schema(branch, key)
         if wants_object(field) and any(not _is_json(text) for text in values):
             return True
     required = schemas.resolve(branch).get("required", [])
     return any(
-        key not in grouped
-        and wants_object(schemas.subschema(branch, "properties", key))
+        key not in grouped and wants_object(field_schema(branch, key))
         for key in required
         if isinstance(key, str)
     )
@@ -107,7 +116,7 @@ def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
     first: dict[str, Any] | None = None
     opaque = False
     for branch in branches(schema):
-        fields = {key: schemas.subschema(branch, "properties", key) for key in grouped}
+        fields = {key: field_schema(branch, key) for key in grouped}
         candidate = {
             key: field_value(values, fields[key]) for key, values in grouped.items()
         }
