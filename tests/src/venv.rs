@@ -7,7 +7,9 @@
 //! by an in-process mutex and, across processes (several `cargo test` runs),
 //! by a lock directory holding the builder's pid; a lock whose process died
 //! is taken over. A finished venv carries a `.mockloop-ready` marker, so a
-//! half-built one (killed build) is rebuilt.
+//! half-built one (killed build) is rebuilt. Each use touches the marker;
+//! building a new venv removes the others unused for three days, so venvs of
+//! old requirements do not pile up.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -28,6 +30,8 @@ pub fn base_python() -> String {
 
 const READY_MARKER: &str = ".mockloop-ready";
 const LOCK_WAIT: Duration = Duration::from_secs(20 * 60);
+/// A cached venv unused for this long is removed when another is built.
+const UNUSED_FOR: Duration = Duration::from_secs(3 * 24 * 60 * 60);
 
 static BUILD: Mutex<()> = Mutex::new(());
 
@@ -59,13 +63,47 @@ impl Venv {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if venv.is_ready() {
+            venv.mark_used();
             return Ok(venv);
         }
         let _lock = DirLock::acquire(&venv.root.with_extension("lock"))?;
         if !venv.is_ready() {
             venv.build(&python, requirements)?;
+            venv.prune_unused_siblings();
         }
         Ok(venv)
+    }
+
+    /// Records a use in the marker's modification time, which
+    /// [`Self::prune_unused_siblings`] reads.
+    fn mark_used(&self) {
+        let marker = self.root.join(READY_MARKER);
+        if let Ok(file) = std::fs::File::options().append(true).open(&marker) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+    }
+
+    /// Removes the other cached venvs that nothing used for [`UNUSED_FOR`]
+    /// (left by older requirements), so they do not pile up. Best effort: a
+    /// venv that cannot be removed stays.
+    fn prune_unused_siblings(&self) {
+        let Some(parent) = self.root.parent() else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let last_used = std::fs::metadata(path.join(READY_MARKER)).and_then(|m| m.modified());
+            let unused = last_used
+                .ok()
+                .and_then(|time| time.elapsed().ok())
+                .is_some_and(|age| age > UNUSED_FOR);
+            if path != self.root && unused && !path.with_extension("lock").exists() {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
     }
 
     /// The venv's root folder.
