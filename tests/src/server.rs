@@ -121,6 +121,7 @@ impl MockServer {
             .build()
             .map_err(Error::Client)?;
         let url = format!("{}/health", self.url());
+        let listening = format!("Uvicorn running on {}", self.url());
         let started = Instant::now();
         let mut last = String::from("no answer yet");
         while started.elapsed() < timeout {
@@ -129,8 +130,14 @@ impl MockServer {
                 std::thread::sleep(Duration::from_millis(100));
                 return Err(self.start_error(format!("the process exited with {status}")));
             }
+            // Another mock may have taken the port first (then this one
+            // fails to bind): only uvicorn's own line says it is ours.
+            let bound = self.output().contains(&listening);
             match client.get(&url).send() {
-                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) if response.status().is_success() && bound => return Ok(()),
+                Ok(response) if response.status().is_success() => {
+                    last = "/health answered, but not yet from this process".to_owned();
+                }
                 Ok(response) => last = format!("GET /health answered {}", response.status()),
                 Err(err) => last = format!("GET /health: {err}"),
             }
