@@ -614,7 +614,7 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
     ok(upload(&many));
     let form =
         |fields: &[(&str, &str)]| with_form(api.request(Method::POST, "/api/uploads"), fields);
-    ok(form(&[("kind", "1"), ("meta", "note")]));
+    ok(form(&[("kind", "1"), ("meta", "note"), ("meta", "size")]));
     ok(form(&[("kind", "1")]));
     ok(form(&[("kind", "1"), ("meta", "{}"), ("extra", "null")]));
 
@@ -702,6 +702,11 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
             ("contact", "a@b.example"),
         ],
     ));
+    // As schemathesis reads it, a nullable string's format is an annotation.
+    ok(with_form(
+        api.request(Method::POST, "/api/forms"),
+        &[("name", "Ann"), ("until", "")],
+    ));
     let lenient = fixture
         .start_with_env(&[("MOCKLOOP_STRICT_FORMATS", "off")])
         .unwrap_or_else(|err| panic!("{err}"));
@@ -722,6 +727,16 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
             ("extra", "too long")
         ])),
         ["body.extra", "body.kind"]
+    );
+    // One plain-text value for an object, or a repeated scalar, is no
+    // flattening: it is wrong.
+    assert_eq!(
+        invalid(form(&[("kind", "1"), ("meta", "AAA")])),
+        ["body.meta"]
+    );
+    assert_eq!(
+        invalid(form(&[("kind", "1"), ("kind", "2"), ("meta", "{}")])),
+        ["body.kind"]
     );
 }
 

@@ -7,10 +7,10 @@ reading its schema accepts wins. A body described by ``oneOf``/``anyOf`` is
 read once per branch, so that ``"0"`` is a string where a branch wants one.
 
 A nested object has no agreed form encoding. When a field that holds
-objects arrives as plain text (an object flattened to its keys, as common
-clients do) or not at all (an empty one) and no reading of the body is valid,
-the body is reported as not checkable rather than rejected: a valid request
-is never refused for the way its client happened to flatten it.
+objects arrives as repeated plain text (an object flattened to its keys, as
+common clients do) or not at all (an empty one), and the rest of the body is
+valid, the body is reported as not checkable rather than rejected: a valid
+request is never refused for the way its client happened to flatten it.
 """
 
 import json
@@ -48,10 +48,8 @@ def field_schema(branch: Any, key: str) -> Any:
 def readings(values: list[str], field: Any) -> list[Any]:
     """The plausible readings of one field's values, most likely first."""
     if len(values) > 1:
-        return [
-            params.coerce_array(values, field),
-            params.coerce(values[-1], field),
-        ]
+        # A repeated field is an array, whatever the schema says.
+        return [params.coerce_array(values, field)]
     text = values[0]
     if params.shape(field) != "array":
         return [params.coerce(text, field)]
@@ -82,20 +80,43 @@ def wants_object(field: Any) -> bool:
     )
 
 
-def is_opaque(grouped: dict[str, list[str]], branch: Any) -> bool:
-    """Whether a field that holds objects came as plain text (an object
-    flattened to its keys, say) or vanished (an empty one, flattened to
-    nothing): losses no reading can undo."""
-    for key, values in grouped.items():
-        field = field_schema(branch, key)
-        if wants_object(field) and any(not _is_json(text) for text in values):
-            return True
+def lost_fields(grouped: dict[str, list[str]], branch: Any) -> set[str]:
+    """Fields that hold objects but came as repeated plain text (an object
+    flattened to its keys, say) or not at all though required (an empty
+    one, flattened to nothing): losses no reading can undo."""
+    lost = {
+        key
+        for key, values in grouped.items()
+        if len(values) > 1
+        and wants_object(field_schema(branch, key))
+        and any(not _is_json(text) for text in values)
+    }
     required = schemas.resolve(branch).get("required", [])
-    return any(
-        key not in grouped and wants_object(field_schema(branch, key))
+    lost.update(
+        key
         for key in required
         if isinstance(key, str)
+        and key not in grouped
+        and wants_object(field_schema(branch, key))
     )
+    return lost
+
+
+def valid_but_for_losses(
+    grouped: dict[str, list[str]], candidate: dict[str, Any], branch: Any
+) -> bool:
+    """Whether ``candidate`` is valid against ``branch`` once the fields a
+    client's flattening lost are left out (and not required)."""
+    lost = lost_fields(grouped, branch)
+    if not lost:
+        return False
+    resolved = schemas.resolve(branch)
+    relaxed = {
+        **resolved,
+        "required": [k for k in resolved.get("required", []) if k not in lost],
+    }
+    rest = {key: value for key, value in candidate.items() if key not in lost}
+    return schemas.is_valid_uncached(relaxed, rest)
 
 
 def _is_json(text: str) -> bool:
@@ -114,15 +135,15 @@ def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
     for key, text in pairs:
         grouped.setdefault(key, []).append(text)
     first: dict[str, Any] | None = None
-    opaque = False
     for branch in branches(schema):
-        fields = {key: field_schema(branch, key) for key in grouped}
         candidate = {
-            key: field_value(values, fields[key]) for key, values in grouped.items()
+            key: field_value(values, field_schema(branch, key))
+            for key, values in grouped.items()
         }
         if schemas.is_valid(schema, candidate):
             return candidate
-        opaque = opaque or is_opaque(grouped, branch)
+        if valid_but_for_losses(grouped, candidate, branch):
+            return params.MISSING
         if first is None:
             first = candidate
-    return params.MISSING if opaque else first
+    return first
