@@ -108,7 +108,11 @@ def valid_but_for_losses(
     """Whether ``candidate`` is valid against ``branch`` once the fields a
     client's flattening lost are left out (and not required)."""
     lost = lost_fields(grouped, branch)
-    if not lost:
+    # The branch must also declare every field it keeps, or it would vouch
+    # for values it says nothing about.
+    if not lost or any(
+        field_schema(branch, key) is True for key in grouped if key not in lost
+    ):
         return False
     resolved = schemas.resolve(branch)
     relaxed = {
