@@ -21,16 +21,28 @@ from mockloop_mock import params, schemas
 MAX_BRANCHES = 64
 
 
-def branches(schema: Any, depth: int = 0) -> list[Any]:
+_BRANCHES: dict[int, list[Any]] = {}
+
+
+def branches(schema: Any) -> list[Any]:
     """The schema and, recursively, the members of its ``oneOf``/``anyOf``
-    (also inside ``allOf``): the shapes a value of it may take."""
+    (also inside ``allOf``): the shapes a value of it may take. Cached:
+    the schemas are the document's own, alive as long as the process."""
+    found = _BRANCHES.get(id(schema))
+    if found is None:
+        found = _branches(schema, 0)
+        _BRANCHES[id(schema)] = found
+    return found
+
+
+def _branches(schema: Any, depth: int) -> list[Any]:
     out = [schema]
     resolved = schemas.resolve(schema)
     if depth > 4:
         return out
     for keyword in ("oneOf", "anyOf", "allOf"):
         for member in resolved.get(keyword, []):
-            found = branches(member, depth + 1)
+            found = _branches(member, depth + 1)
             out.extend(found if keyword != "allOf" else found[1:])
     return out[:MAX_BRANCHES]
 
@@ -61,14 +73,16 @@ def readings(values: list[str], field: Any) -> list[Any]:
 
 
 def field_value(values: list[str], field: Any) -> Any:
-    """The reading of a field that its schema accepts, else the likeliest."""
-    options = [
-        option for branch in branches(field) for option in readings(values, branch)
-    ]
-    for option in options:
-        if schemas.is_valid(field, option):
-            return option
-    return options[0]
+    """The reading of a field that its schema accepts, else the likeliest.
+    Branches are tried in turn, so the usual case costs one reading."""
+    first: list[Any] = []
+    for branch in branches(field):
+        for option in readings(values, branch):
+            if schemas.is_valid(field, option):
+                return option
+            if not first:
+                first.append(option)
+    return first[0]
 
 
 def wants_object(field: Any) -> bool:

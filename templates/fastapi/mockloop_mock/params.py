@@ -68,9 +68,16 @@ def coerce_object(pairs: list[tuple[str, str]], schema: Any) -> dict[str, Any]:
 
 
 def coerce_array(items: list[str], schema: Any) -> list[Any]:
-    """Strings as an array, each read per ``items``."""
+    """Strings as an array, each read per ``items`` (a repeated string is
+    read once: forms can repeat one value thousands of times)."""
     item_schema = schemas.subschema(schema, "items")
-    return [coerce(item, item_schema) for item in items]
+    seen: dict[str, Any] = {}
+    out = []
+    for item in items:
+        if item not in seen:
+            seen[item] = coerce(item, item_schema)
+        out.append(seen[item])
+    return out
 
 
 def shape(schema: Any) -> str:
