@@ -137,9 +137,10 @@ class SqliteStore:
 
     Several processes may share one database (``uvicorn --workers N``, or
     two mocks of one folder). Each write bumps the store's revision in
-    ``mock_state``. :meth:`refresh`, run once per request, costs one
-    ``PRAGMA data_version`` while no other connection has committed, and
-    reloads the copy only when another process changed the revision, so a
+    ``mock_state``. :func:`refresh_stores`, run once per request, costs one
+    ``PRAGMA data_version`` while no other connection has committed, one
+    read of the revisions when one has (the request log's writer, say), and
+    reloads a store only when another process changed its revision, so a
     change made through any worker takes effect on every worker's next
     request.
     """
@@ -149,16 +150,13 @@ class SqliteStore:
 
     def __init__(self) -> None:
         self._db: sqlite3.Connection | None = None
-        self._data_version: int | None = None
-        self._revision: object = UNLOADED
+        self.revision: object = UNLOADED
         STORES.append(self)
 
     def open(self, path: Path) -> None:
         """Connects and loads the store."""
         self._db = connect(path)
-        self._data_version = None
-        self._revision = UNLOADED
-        self.refresh()
+        self.revision = UNLOADED
 
     def close(self) -> None:
         """Closes the connection."""
@@ -177,22 +175,6 @@ class SqliteStore:
         """Reloads the in-memory copy from the database."""
         raise NotImplementedError
 
-    def refresh(self) -> None:
-        """Reloads the copy if another process changed the store."""
-        if self._db is None:
-            return
-        version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        if version == self._data_version:
-            return
-        self._data_version = version
-        row = self._db.execute(
-            "SELECT value FROM mock_state WHERE key = ?", (self.revision_key,)
-        ).fetchone()
-        revision = row["value"] if row else None
-        if revision != self._revision:
-            self._revision = revision
-            self.load()
-
     def changed(self) -> None:
         """Records a write, so that other processes reload."""
         self.db.execute(
@@ -205,19 +187,48 @@ class SqliteStore:
 STORES: list[SqliteStore] = []
 
 
+class _Watch:
+    """The connection that watches for other processes' changes."""
+
+    db: sqlite3.Connection | None = None
+    data_version: int | None = None
+
+
 def open_stores(path: Path) -> None:
-    """Opens every store."""
+    """Opens and loads every store."""
     for store in STORES:
         store.open(path)
+    _Watch.db = connect(path)
+    _Watch.data_version = None
+    refresh_stores()
 
 
 def close_stores() -> None:
     """Closes every store."""
     for store in STORES:
         store.close()
+    if _Watch.db is not None:
+        _Watch.db.close()
+        _Watch.db = None
 
 
 def refresh_stores() -> None:
-    """Brings every store up to date with other processes' changes."""
+    """Reloads the stores that another process changed."""
+    db = _Watch.db
+    if db is None:
+        return
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    if version == _Watch.data_version:
+        return
+    _Watch.data_version = version
+    keys = [store.revision_key for store in STORES]
+    marks = ", ".join("?" * len(keys))
+    rows = db.execute(
+        f"SELECT key, value FROM mock_state WHERE key IN ({marks})", keys
+    ).fetchall()
+    revisions = {row["key"]: row["value"] for row in rows}
     for store in STORES:
-        store.refresh()
+        revision = revisions.get(store.revision_key)
+        if revision != store.revision:
+            store.revision = revision
+            store.load()
