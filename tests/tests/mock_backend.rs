@@ -846,23 +846,139 @@ fn generated_python_is_clean() {
     python::py_compile(&fixture.venv, &fixture.dir).unwrap_or_else(|err| panic!("{err}"));
 }
 
+/// Sends `n` logged requests tagged with `session`.
+fn send_tagged(api: &Api, session: &str, n: usize) {
+    for i in 0..n {
+        let (status, _) = send(
+            api.get(&format!("/api/items?limit={}", i % 50 + 1))
+                .header("X-Session-Id", session),
+        );
+        assert_eq!(status, 200);
+    }
+}
+
+fn count_session(db: &Path, session: &str) -> usize {
+    read_rows(db)
+        .iter()
+        .filter(|r| r.session_id.as_deref() == Some(session))
+        .count()
+}
+
 #[test]
 fn n_requests_give_n_rows_after_a_clean_shutdown() {
     let fixture = fixture();
+    // The default log sink process, and the in-thread writer.
+    for sink in ["process", "thread"] {
+        let server = fixture
+            .start_with_env(&[("MOCKLOOP_LOG_SINK", sink)])
+            .unwrap_or_else(|err| panic!("{err}"));
+        let session = format!("s-count-{sink}");
+        send_tagged(&api(&server), &session, 300);
+        assert!(server.stop(Duration::from_secs(20)), "no clean shutdown");
+        let counted = count_session(&log_db_path(&fixture.dir), &session);
+        assert_eq!(counted, 300, "rows written with MOCKLOOP_LOG_SINK={sink}");
+    }
+}
+
+/// The processes running `python -m mockloop_mock.log_sink` for `db`.
+fn log_sink_pids(db: &Path) -> Vec<u32> {
+    let wanted = db.to_string_lossy().into_owned();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = raw
+            .split(|&b| b == 0)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect();
+        if args.iter().any(|a| a == "mockloop_mock.log_sink") && args.contains(&wanted) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+fn wait_until_gone(pids: &[u32], timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let alive = pids.iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.contains(") Z "))
+        });
+        if !alive {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn rows_are_written_even_when_the_log_sink_process_dies() {
+    let fixture = fixture();
+    let db = log_db_path(&fixture.dir);
     let server = start(&fixture);
     let api = api(&server);
-    let n = 300;
-    for i in 0..n {
-        send(
-            api.get(&format!("/api/items?limit={}", i % 50 + 1))
-                .header("X-Session-Id", "s-count"),
-        );
-    }
+    send_tagged(&api, "s-before-kill", 50);
+    // A search flushes the log, so these rows are in before the kill.
+    let (status, found) = api.search(&[("session_id", "s-before-kill")]).unwrap();
+    assert_eq!((status, &found["total_count"]), (200, &json!(50)));
+    let sinks = log_sink_pids(&db);
+    assert_eq!(sinks.len(), 1, "one log sink process per mock: {sinks:?}");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &sinks[0].to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(wait_until_gone(&sinks, Duration::from_secs(10)));
+    // The writer notices and writes in its own thread from then on.
+    send_tagged(&api, "s-after-kill", 120);
+    let (status, found) = api.search(&[("session_id", "s-after-kill")]).unwrap();
+    assert_eq!((status, &found["total_count"]), (200, &json!(120)));
+    let output = server.output();
+    assert!(
+        output.contains("writing the request log in a thread instead"),
+        "the fallback is reported: {output}"
+    );
+    send_tagged(&api, "s-after-kill", 30);
     assert!(server.stop(Duration::from_secs(20)), "no clean shutdown");
-    let rows = read_rows(&log_db_path(&fixture.dir));
-    let counted = rows
-        .iter()
-        .filter(|r| r.session_id.as_deref() == Some("s-count"))
-        .count();
-    assert_eq!(counted, n);
+    assert_eq!(count_session(&db, "s-before-kill"), 50);
+    assert_eq!(count_session(&db, "s-after-kill"), 150);
+}
+
+#[test]
+fn the_log_sink_process_ends_with_the_mock() {
+    let fixture = fixture();
+    let db = log_db_path(&fixture.dir);
+    // A clean stop: the sink writes what it was sent, then exits.
+    let server = start(&fixture);
+    send_tagged(&api(&server), "s-clean", 40);
+    let sinks = log_sink_pids(&db);
+    assert_eq!(sinks.len(), 1, "{sinks:?}");
+    assert!(server.stop(Duration::from_secs(20)), "no clean shutdown");
+    assert!(
+        wait_until_gone(&sinks, Duration::from_secs(5)),
+        "sink left running"
+    );
+    assert_eq!(count_session(&db, "s-clean"), 40);
+    // The mock killed outright: the sink sees its input end and exits too.
+    let server = start(&fixture);
+    let api = api(&server);
+    send_tagged(&api, "s-killed", 40);
+    let (status, _) = api.search(&[("session_id", "s-killed")]).unwrap();
+    assert_eq!(status, 200);
+    let sinks = log_sink_pids(&db);
+    assert_eq!(sinks.len(), 1, "{sinks:?}");
+    drop(server);
+    assert!(
+        wait_until_gone(&sinks, Duration::from_secs(10)),
+        "sink orphaned"
+    );
+    assert_eq!(count_session(&db, "s-killed"), 40);
 }

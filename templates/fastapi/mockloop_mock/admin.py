@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from mockloop_mock import analysis, database, log_query, overrides, scenarios, settings
 from mockloop_mock.behaviour import InputError
-from mockloop_mock.logging_db import LogWriter
+from mockloop_mock.log_writer import LogWriter
 
 PREFIX = "/admin/api"
 MAX_BODY = 1_000_000

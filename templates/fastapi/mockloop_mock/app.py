@@ -21,7 +21,7 @@ from mockloop_mock import (
     validation,
 )
 from mockloop_mock.behaviour import InputError
-from mockloop_mock.logging_db import LogWriter
+from mockloop_mock.log_writer import LogWriter
 from mockloop_mock.middleware import RequestLogMiddleware
 
 OPENAPI_PATH = settings.DATA_DIR / "openapi.json"
@@ -49,7 +49,15 @@ def create_app() -> FastAPI:
     documents the mocked API rather than the mock's internals.
     """
     manifest = settings.MANIFEST
-    writer = LogWriter(settings.DB_PATH) if settings.REQUEST_LOG else None
+    writer = (
+        LogWriter(
+            settings.DB_PATH,
+            catalog.api_key_names(),
+            use_process=settings.LOG_SINK_PROCESS,
+        )
+        if settings.REQUEST_LOG
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

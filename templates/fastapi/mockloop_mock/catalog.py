@@ -23,6 +23,11 @@ for _key, _operation in OPERATIONS.items():
     _TEMPLATE_KEYS.setdefault((_method, _operation["path_template"]), _key)
 
 
+def api_key_names() -> set[str]:
+    """The header, query and cookie names of the spec's API keys."""
+    return {name for names in DOCUMENT["api_key_names"].values() for name in names}
+
+
 def operation_key(method: str, path_template: str) -> str | None:
     """The key of the operation on ``path_template``, e.g. ``GET /pets/{petId}``;
     the base path may be included or left out."""

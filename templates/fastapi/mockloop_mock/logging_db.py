@@ -1,26 +1,20 @@
-"""Writing the request log without blocking the event loop.
+"""Request-log entries and how they become ``request_logs`` rows.
 
-Requests hand a raw :class:`LogEntry` to :class:`LogWriter`, which queues it;
-a background thread with its own SQLite connection turns entries into rows
-(decoding, redacting) and inserts them in batches, one transaction each.
-Stopping the writer flushes everything queued, so no row is lost.
+The middleware builds a raw :class:`LogEntry` per request and hands it to the
+:class:`~mockloop_mock.log_writer.LogWriter`. The decoding, redaction and
+inserting here happen away from the event loop: in the log sink process
+(:mod:`mockloop_mock.log_sink`), or in the writer's thread if that process
+cannot run.
 """
 
 import json
-import queue
 import sqlite3
 import sys
-import threading
 import time
-from pathlib import Path
 from typing import NamedTuple
 
-from mockloop_mock import database, redaction
+from mockloop_mock.redaction import Redactor
 
-BATCH_SIZE = 500
-# The writer waits this long after the first entry of a batch for more, so
-# that it wakes up (and takes the GIL) less often under load.
-BATCH_WAIT_S = 0.02
 COLUMNS = (
     "timestamp, method, path, query_params, status_code, process_time_ms,"
     " client_host, headers, request_body, response_body, response_size,"
@@ -62,27 +56,27 @@ def iso_timestamp(seconds: float) -> str:
     return f"{_SECOND[1]}{millis:03d}Z"
 
 
-def decode_body(data: bytes) -> str | None:
+def decode_body(data: bytes, redactor: Redactor) -> str | None:
     """A captured body as text (already capped by the middleware)."""
     if not data:
         return None
-    return redaction.body(data.decode("utf-8", errors="replace"))
+    return redactor.body(data.decode("utf-8", errors="replace"))
 
 
-def to_row(entry: LogEntry) -> tuple[object, ...]:
-    """The ``request_logs`` row of an entry."""
-    headers = redaction.headers(entry.headers)
+def to_row(entry: LogEntry, redactor: Redactor) -> tuple[object, ...]:
+    """The ``request_logs`` row of an entry, secrets redacted."""
+    headers = redactor.headers(entry.headers)
     return (
         iso_timestamp(entry.started),
         entry.method,
         entry.path,
-        redaction.query(entry.query.decode("latin-1")),
+        redactor.query(entry.query.decode("latin-1")),
         entry.status_code,
         entry.process_time_ms,
         entry.client_host,
         json.dumps(headers, ensure_ascii=False),
-        decode_body(entry.request_body),
-        decode_body(entry.response_body),
+        decode_body(entry.request_body, redactor),
+        decode_body(entry.response_body, redactor),
         entry.response_size,
         headers.get("user-agent"),
         headers.get("x-session-id"),
@@ -93,93 +87,17 @@ def to_row(entry: LogEntry) -> tuple[object, ...]:
     )
 
 
-_STOP = object()
-
-
-class LogWriter:
-    """A background thread inserting queued entries in batches."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Opens the database (migrating it) and starts the thread."""
-        if self._thread is not None:
-            return
-        database.connect(self.path).close()
-        self._thread = threading.Thread(
-            target=self._run, name="mockloop-log-writer", daemon=True
-        )
-        self._thread.start()
-
-    def submit(self, entry: LogEntry) -> None:
-        """Queues an entry; returns at once."""
-        self._queue.put(entry)
-
-    def flush(self, timeout: float = 30.0) -> bool:
-        """Waits until everything queued so far is in the database."""
-        if self._thread is None or not self._thread.is_alive():
-            return True
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
-
-    def stop(self, timeout: float = 60.0) -> None:
-        """Writes everything queued, then ends the thread."""
-        if self._thread is None:
-            return
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def _run(self) -> None:
-        connection = database.connect(self.path)
-        try:
-            while self._write_batch(connection):
-                pass
-            # Entries queued after the stop request are still written.
-            while not self._queue.empty():
-                self._write_batch(connection)
-        finally:
-            connection.close()
-
-    def _write_batch(self, connection: sqlite3.Connection) -> bool:
-        """Writes the next batch; False once asked to stop."""
-        entries: list[LogEntry] = []
-        waiters: list[threading.Event] = []
-        running = True
-        item = self._queue.get()
-        if isinstance(item, LogEntry):
-            time.sleep(BATCH_WAIT_S)
-        while True:
-            if item is _STOP:
-                running = False
-            elif isinstance(item, threading.Event):
-                waiters.append(item)
-            elif isinstance(item, LogEntry):
-                entries.append(item)
-            if len(entries) >= BATCH_SIZE:
-                break
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-        if entries:
-            self._insert(connection, entries)
-        for waiter in waiters:
-            waiter.set()
-        return running
-
-    @staticmethod
-    def _insert(connection: sqlite3.Connection, entries: list[LogEntry]) -> None:
-        try:
-            rows = [to_row(entry) for entry in entries]
-            connection.execute("BEGIN")
-            connection.executemany(INSERT, rows)
-            connection.execute("COMMIT")
-        except Exception as error:  # noqa: BLE001 - the log must not kill the mock
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            print(f"mockloop: cannot write the request log: {error}", file=sys.stderr)
+def insert(
+    connection: sqlite3.Connection, entries: list[LogEntry], redactor: Redactor
+) -> None:
+    """Inserts the rows of ``entries`` in one transaction. A failure is
+    reported on stderr rather than raised: the log must not stop the mock."""
+    try:
+        rows = [to_row(entry, redactor) for entry in entries]
+        connection.execute("BEGIN")
+        connection.executemany(INSERT, rows)
+        connection.execute("COMMIT")
+    except Exception as error:  # noqa: BLE001 - the log must not kill the mock
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        print(f"mockloop: cannot write the request log: {error}", file=sys.stderr)

@@ -4,7 +4,7 @@ It gives every request a correlation id (``X-Correlation-Id`` or
 ``X-Request-Id`` from the request, or a new one), echoes it as
 ``X-Correlation-Id``, and when logging is on captures the request and
 response (bodies up to ``settings.LOG_BODY_LIMIT`` bytes) and hands them to
-the :class:`~mockloop_mock.logging_db.LogWriter` once the response is sent.
+the :class:`~mockloop_mock.log_writer.LogWriter` once the response is sent.
 """
 
 import time
@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from mockloop_mock import catalog, database, scenarios, settings
-from mockloop_mock.logging_db import LogEntry, LogWriter
+from mockloop_mock.log_writer import LogWriter
+from mockloop_mock.logging_db import LogEntry
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

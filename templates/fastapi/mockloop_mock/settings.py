@@ -38,6 +38,10 @@ DB_PATH: Path = Path(
 )
 # ``MOCKLOOP_REQUEST_LOG=off`` stops recording requests.
 REQUEST_LOG: bool = env_flag("MOCKLOOP_REQUEST_LOG", default=True)
+# Rows are converted and inserted in a separate process (the log sink), so
+# that the work does not take the GIL from the event loop;
+# ``MOCKLOOP_LOG_SINK=thread`` does it in a thread of the mock instead.
+LOG_SINK_PROCESS: bool = os.environ.get("MOCKLOOP_LOG_SINK", "process") != "thread"
 # Requests whose strings break a well-known ``format`` (date-time, date,
 # time, uuid, email, hostname, ipv4, ipv6, uri) are rejected, as client
 # test tools (schemathesis's negative mode) expect; an unknown format is
