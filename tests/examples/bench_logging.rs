@@ -1,9 +1,12 @@
 //! What request logging costs a running mock: the petstore mock under
-//! uvicorn (one worker), the same load with `MOCKLOOP_REQUEST_LOG` on and
-//! off, alternating, and a check that every logged request left a row.
+//! uvicorn (one worker), started twice, with `MOCKLOOP_REQUEST_LOG` on and
+//! off; the same load goes to each in alternating bursts, and every logged
+//! request must have left a row.
 //!
 //! `cargo run --release -p mockloop-tests --example bench_logging -- [REQUESTS] [CONCURRENCY] [ROUNDS]`
-//! (default: 20000 requests from 8 clients, 2 rounds of each mode). With
+//! (default: 20000 requests per server and round from 8 clients, 2 rounds).
+//! A burst to the logging server is timed until its rows are in the
+//! database (a log search flushes the log), so deferred work is counted. With
 //! `MOCKLOOP_BENCH_MOCK=<folder>` it runs an already generated mock instead
 //! of generating the petstore one.
 // Test helpers panic to report failures, like the tests that call them.
@@ -17,6 +20,9 @@ use mockloop_tests::backend::Api;
 use mockloop_tests::{MockServer, Venv};
 
 const WARM_UP: usize = 500;
+/// Each round alternates between the two servers this many times, so that
+/// both see the same machine (its load drifts).
+const BURSTS: usize = 10;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -41,41 +47,87 @@ fn main() -> anyhow::Result<()> {
     let mut on = Vec::new();
     let mut off = Vec::new();
     for round in 0..rounds {
-        for logging in [true, false] {
-            let flag = if logging { "on" } else { "off" };
-            let server = MockServer::start_with_env(
+        let start = |flag: &str| {
+            MockServer::start_with_env(
                 &dir,
                 &venv,
                 Duration::from_secs(60),
                 &[("MOCKLOOP_REQUEST_LOG", flag)],
-            )?;
-            let session = format!("bench-{flag}-{round}");
-            drive(&server.url(), WARM_UP, clients, "warm-up");
-            let rate = drive(&server.url(), requests, clients, &session);
-            println!("round {round}, logging {flag:>3}: {rate:>8.1} requests/s");
-            if logging {
-                on.push(rate);
-                assert!(server.stop(Duration::from_secs(60)), "no clean shutdown");
-                let rows = count_rows(&dir.join("db/request_logs.db"), &session)?;
-                println!("  rows logged for this run: {rows} of {requests}");
-                assert_eq!(rows, requests, "rows were lost");
+            )
+        };
+        let (logged, unlogged) = (start("on")?, start("off")?);
+        let logged_api = Api::new(&logged.url())?;
+        let session = format!("bench-{round}");
+        drive(&logged.url(), WARM_UP, clients, "warm-up");
+        drive(&unlogged.url(), WARM_UP, clients, "warm-up");
+        let (mut time_on, mut time_off) = (Duration::ZERO, Duration::ZERO);
+        for burst in 0..BURSTS {
+            let n = requests / BURSTS + usize::from(burst < requests % BURSTS);
+            let timed_on = |time: &mut Duration| {
+                let started = Instant::now();
+                drive(&logged.url(), n, clients, &session);
+                // Until the burst's rows are in the database: a search
+                // flushes the log (one matching no row, so that it costs
+                // the same whatever the log holds).
+                let flush = [("session_id", "flush"), ("limit", "1")];
+                let (status, _) = logged_api.search(&flush).unwrap();
+                assert_eq!(status, 200);
+                *time += started.elapsed();
+            };
+            let timed_off = |time: &mut Duration| {
+                *time += drive(&unlogged.url(), n, clients, &session);
+            };
+            if burst % 2 == 0 {
+                timed_on(&mut time_on);
+                timed_off(&mut time_off);
             } else {
-                off.push(rate);
+                timed_off(&mut time_off);
+                timed_on(&mut time_on);
             }
         }
+        #[allow(clippy::cast_precision_loss)]
+        let rate = |time: Duration| requests as f64 / time.as_secs_f64();
+        let (rate_on, rate_off) = (rate(time_on), rate(time_off));
+        println!(
+            "round {round}: logging on {rate_on:>8.1} requests/s, off {rate_off:>8.1} requests/s \
+             ({:.1}%)",
+            (1.0 - rate_on / rate_off) * 100.0
+        );
+        on.push(rate_on);
+        off.push(rate_off);
+        drop(unlogged);
+        assert!(logged.stop(Duration::from_secs(60)), "no clean shutdown");
+        let rows = count_rows(&dir.join("db/request_logs.db"), &session)?;
+        println!("  rows logged in this round: {rows} of {requests}");
+        assert_eq!(rows, requests, "rows were lost");
     }
-    let best = |rates: &[f64]| rates.iter().copied().fold(0.0, f64::max);
-    let (on, off) = (best(&on), best(&off));
+    let costs: Vec<f64> = on
+        .iter()
+        .zip(&off)
+        .map(|(on, off)| (1.0 - on / off) * 100.0)
+        .collect();
+    let (on, off) = (median(&on), median(&off));
     println!(
-        "best of {rounds}: logging on {on:.1} requests/s, off {off:.1} requests/s; \
-         logging costs {:.1}%",
-        (1.0 - on / off) * 100.0
+        "median of {rounds} rounds: logging on {on:.1} requests/s, off {off:.1} requests/s; \
+         logging costs {:.1}% (median of the rounds' own figures: {:.1}%)",
+        (1.0 - on / off) * 100.0,
+        median(&costs),
     );
     Ok(())
 }
 
-/// Sends `total` requests from `clients` threads; returns requests/s.
-fn drive(base: &str, total: usize, clients: usize, session: &str) -> f64 {
+fn median(rates: &[f64]) -> f64 {
+    let mut sorted = rates.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// Sends `total` requests from `clients` threads; returns the time taken.
+fn drive(base: &str, total: usize, clients: usize, session: &str) -> Duration {
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     std::thread::scope(|scope| {
@@ -107,9 +159,7 @@ fn drive(base: &str, total: usize, clients: usize, session: &str) -> f64 {
             });
         }
     });
-    #[allow(clippy::cast_precision_loss)]
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    rate
+    started.elapsed()
 }
 
 fn count_rows(db: &Path, session: &str) -> anyhow::Result<usize> {

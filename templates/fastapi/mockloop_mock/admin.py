@@ -64,7 +64,7 @@ def create_router(writer: LogWriter | None, started: float) -> APIRouter:
         query = dict(request.query_params)
         log_query.parse_filter(query, default_limit=default_limit)
         if writer is not None:
-            await asyncio.to_thread(writer.flush)
+            await writer.flush()
         return await asyncio.to_thread(_log_rows, query, default_limit)
 
     @router.get("/logs/search")

@@ -63,12 +63,12 @@ def create_app() -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database.open_stores(settings.DB_PATH)
         if writer is not None:
-            writer.start()
+            await writer.start()
         try:
             yield
         finally:
             if writer is not None:
-                writer.stop()
+                await writer.stop()
             database.close_stores()
 
     app = FastAPI(

@@ -1,11 +1,13 @@
 """The mock's SQLite database: connections and the versioned schema.
 
 The schema version is SQLite's ``user_version``. Each migration moves it up
-by one and only ever adds tables, columns or indexes, so a newer mock opens
-an older database without losing data.
+by one and only adds tables, columns or indexes, or drops an index, so a
+newer mock opens an older database without losing data.
 """
 
+import os
 import sqlite3
+import sys
 from pathlib import Path
 
 MIGRATIONS: list[str] = [
@@ -93,6 +95,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE scenarios ADD COLUMN storage INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: the method and is_admin indexes go (indexes only: no data). With a
+    # handful of values each they never narrow a search much, and each cost
+    # the request log's writer a B-tree update per row.
+    """
+    DROP INDEX IF EXISTS idx_logs_method;
+    DROP INDEX IF EXISTS idx_logs_admin;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -137,12 +146,13 @@ class SqliteStore:
 
     Several processes may share one database (``uvicorn --workers N``, or
     two mocks of one folder). Each write bumps the store's revision in
-    ``mock_state``. :func:`refresh_stores`, run once per request, costs one
-    ``PRAGMA data_version`` while no other connection has committed, one
-    read of the revisions when one has (the request log's writer, say), and
-    reloads a store only when another process changed its revision, so a
-    change made through any worker takes effect on every worker's next
-    request.
+    ``mock_state`` and then grows the changes file (:func:`changes_path`) by
+    a byte. :func:`refresh_stores`, run once per request, costs one
+    ``stat`` of that file while it keeps its size, one read of the
+    revisions when it grows, and reloads a store only when another process
+    changed its revision, so a change made through any worker takes effect
+    on every worker's next request. (Watching the database itself would
+    cost more: the request log changes it all the time.)
     """
 
     #: This store's revision counter in ``mock_state``.
@@ -150,12 +160,14 @@ class SqliteStore:
 
     def __init__(self) -> None:
         self._db: sqlite3.Connection | None = None
+        self._changes: Path | None = None
         self.revision: object = UNLOADED
         STORES.append(self)
 
     def open(self, path: Path) -> None:
         """Connects and loads the store."""
         self._db = connect(path)
+        self._changes = changes_path(path)
         self.revision = UNLOADED
 
     def close(self) -> None:
@@ -182,16 +194,38 @@ class SqliteStore:
             " DO UPDATE SET value = CAST(value AS INTEGER) + 1",
             (self.revision_key,),
         )
+        if self._changes is not None:
+            announce_change(self._changes)
+
+
+def changes_path(db_path: Path) -> Path:
+    """The file that grows by a byte after each change to a store."""
+    return db_path.with_name(db_path.name + "-changes")
+
+
+def announce_change(changes: Path) -> None:
+    """Grows the changes file (appends are atomic), after the commit."""
+    try:
+        with changes.open("ab") as file:
+            file.write(b".")
+    except OSError as error:
+        print(
+            f"mockloop: cannot record a change in {changes}: {error};"
+            " other processes of this mock see it after their restart",
+            file=sys.stderr,
+        )
 
 
 STORES: list[SqliteStore] = []
 
 
 class _Watch:
-    """The connection that watches for other processes' changes."""
+    """What tells this process about other processes' changes."""
 
     db: sqlite3.Connection | None = None
-    data_version: int | None = None
+    changes: Path | None = None
+    # The changes file's size when the revisions were last read.
+    size: int | None = None
 
 
 def open_stores(path: Path) -> None:
@@ -199,7 +233,8 @@ def open_stores(path: Path) -> None:
     for store in STORES:
         store.open(path)
     _Watch.db = connect(path)
-    _Watch.data_version = None
+    _Watch.changes = changes_path(path)
+    _Watch.size = None
     refresh_stores()
 
 
@@ -215,12 +250,15 @@ def close_stores() -> None:
 def refresh_stores() -> None:
     """Reloads the stores that another process changed."""
     db = _Watch.db
-    if db is None:
+    if db is None or _Watch.changes is None:
         return
-    version = db.execute("PRAGMA data_version").fetchone()[0]
-    if version == _Watch.data_version:
+    try:
+        size = os.stat(_Watch.changes).st_size
+    except OSError:
+        size = -1  # No change recorded yet.
+    if size == _Watch.size:
         return
-    _Watch.data_version = version
+    _Watch.size = size
     keys = [store.revision_key for store in STORES]
     marks = ", ".join("?" * len(keys))
     rows = db.execute(

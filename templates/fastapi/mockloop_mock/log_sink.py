@@ -8,11 +8,10 @@ therefore streams batches of raw entries to this process instead:
     python -m mockloop_mock.log_sink DB_PATH API_KEY_NAMES_JSON
 
 Its standard input carries frames, each a kind byte, a 4-byte big-endian
-length and a payload: ``B`` holds a batch of entries (``marshal``-encoded
-tuples in :class:`~mockloop_mock.logging_db.LogEntry` order), written in one
-transaction before the next frame is read; ``S`` asks for a reply byte ``S``
-on standard output once everything before it is written. At the end of its
-input the process writes what it has read and exits.
+length and a payload. Kind ``B`` holds a batch of entries (``marshal``-encoded
+tuples in :class:`~mockloop_mock.logging_db.LogEntry` order); the sink writes
+it in one transaction and then acknowledges it with one byte ``A`` on its
+standard output. At the end of its input it exits.
 """
 
 import json
@@ -28,7 +27,7 @@ from mockloop_mock.logging_db import LogEntry
 from mockloop_mock.redaction import Redactor
 
 BATCH = b"B"
-SYNC = b"S"
+ACK = b"A"
 _LENGTH_BYTES = 4
 _HEADER_SIZE = 1 + _LENGTH_BYTES
 
@@ -40,11 +39,6 @@ def _frame(kind: bytes, payload: bytes = b"") -> bytes:
 def batch_frame(entries: Sequence[LogEntry]) -> bytes:
     """The frame carrying ``entries``."""
     return _frame(BATCH, marshal.dumps([tuple(entry) for entry in entries]))
-
-
-def sync_frame() -> bytes:
-    """The frame asking for a reply once everything before it is written."""
-    return _frame(SYNC)
 
 
 def read_frame(stream: BinaryIO) -> tuple[bytes, bytes] | None:
@@ -61,7 +55,7 @@ def read_frame(stream: BinaryIO) -> tuple[bytes, bytes] | None:
 
 
 def serve(path: Path, redactor: Redactor, source: BinaryIO, replies: BinaryIO) -> None:
-    """Writes every batch read from ``source`` and answers each sync request."""
+    """Writes every batch read from ``source`` and acknowledges it."""
     connection = database.connect(path)
     try:
         while (frame := read_frame(source)) is not None:
@@ -69,8 +63,7 @@ def serve(path: Path, redactor: Redactor, source: BinaryIO, replies: BinaryIO) -
             if kind == BATCH:
                 entries = [LogEntry._make(raw) for raw in marshal.loads(payload)]
                 logging_db.insert(connection, entries, redactor)
-            elif kind == SYNC:
-                replies.write(SYNC)
+                replies.write(ACK)
                 replies.flush()
     finally:
         connection.close()
@@ -85,7 +78,8 @@ def main(argv: list[str]) -> int:
         )
         return 2
     # Ctrl-C is for the mock: the sink stops when the mock closes its input,
-    # after writing everything it was sent.
+    # after writing everything it was sent. (It runs in a session of its own,
+    # so this only matters when it is started by hand.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     redactor = Redactor(json.loads(argv[2]))
     serve(Path(argv[1]), redactor, sys.stdin.buffer, sys.stdout.buffer)
