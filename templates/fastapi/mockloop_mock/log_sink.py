@@ -32,7 +32,7 @@ _LENGTH_BYTES = 4
 _HEADER_SIZE = 1 + _LENGTH_BYTES
 
 
-def _frame(kind: bytes, payload: bytes = b"") -> bytes:
+def _frame(kind: bytes, payload: bytes) -> bytes:
     return kind + len(payload).to_bytes(_LENGTH_BYTES, "big") + payload
 
 

@@ -15,13 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mockloop_mock import database, logging_db
-from mockloop_mock.logging_db import LogEntry
+from mockloop_mock.logging_db import BATCH_SIZE, BATCH_WAIT_S, LogEntry
 from mockloop_mock.redaction import Redactor
-
-BATCH_SIZE = 500
-# The thread waits this long after the first entry of a batch for more, so
-# that it wakes up (and takes the GIL) less often under load.
-BATCH_WAIT_S = 0.02
 
 _STOP = object()
 

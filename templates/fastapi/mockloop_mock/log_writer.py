@@ -23,12 +23,9 @@ from pathlib import Path
 
 from mockloop_mock import database, log_sink
 from mockloop_mock.log_thread import ThreadWriter
-from mockloop_mock.logging_db import LogEntry
+from mockloop_mock.logging_db import BATCH_SIZE, BATCH_WAIT_S, LogEntry
 from mockloop_mock.redaction import Redactor
 
-BATCH_SIZE = 500
-# A batch is sent this long after its first entry, or once it is full.
-BATCH_WAIT_S = 0.02
 # How long stopping waits for the sink process to write what it was sent.
 SINK_EXIT_TIMEOUT_S = 60.0
 FLUSH_TIMEOUT_S = 30.0
@@ -63,7 +60,6 @@ class LogWriter:
         self._acks: asyncio.Task[None] | None = None
         # Batches sent to the sink and not acknowledged yet, oldest first.
         self._in_flight: collections.deque[list[LogEntry]] = collections.deque()
-        self._sent = 0
         self._acknowledged = 0
         # Flushes waiting for the acknowledgement of batch number N.
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -74,7 +70,7 @@ class LogWriter:
         """Opens the database (migrating it) and starts the sink process."""
         database.connect(self.path).close()
         if not self.use_process:
-            self._fallback = ThreadWriter(self.path, Redactor(self.api_key_names))
+            self._fallback = self._thread_writer()
             return
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -108,9 +104,11 @@ class LogWriter:
     async def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> bool:
         """Waits until everything submitted so far is in the database."""
         self._send()
-        if self._fallback is None and self._acknowledged < self._sent:
+        if self._fallback is None and self._in_flight:
+            # The number of the last batch sent so far.
+            target = self._acknowledged + len(self._in_flight)
             future = asyncio.get_running_loop().create_future()
-            self._waiters.append((self._sent, future))
+            self._waiters.append((target, future))
             try:
                 await asyncio.wait_for(asyncio.shield(future), timeout)
             except TimeoutError:
@@ -156,7 +154,6 @@ class LogWriter:
             self._fallback.submit(batch)
             return
         self._in_flight.append(batch)
-        self._sent += 1
         stdin.write(log_sink.batch_frame(batch))
 
     async def _read_acks(self, process: asyncio.subprocess.Process) -> None:
@@ -191,7 +188,10 @@ class LogWriter:
             f"mockloop: {reason}; writing the request log in a thread instead",
             file=sys.stderr,
         )
-        self._fallback = ThreadWriter(self.path, Redactor(self.api_key_names))
+        self._fallback = self._thread_writer()
         while self._in_flight:
             self._fallback.submit(self._in_flight.popleft())
         self._wake_flushes()
+
+    def _thread_writer(self) -> ThreadWriter:
+        return ThreadWriter(self.path, Redactor(self.api_key_names))
