@@ -56,6 +56,10 @@ pub struct Operation {
     /// The route as registered in FastAPI: base path plus the template with
     /// parameter names replaced by their Python identifiers.
     pub route: String,
+    /// Other routes that reach this operation: the collapsed form of a route
+    /// with empty segments (`/a//b` also as `/a/b`, which HTTP clients send),
+    /// unless another operation of the same method has that route.
+    pub route_aliases: Vec<String>,
     /// `summary`, if any.
     pub summary: Option<String>,
     /// `tags`.

@@ -82,6 +82,7 @@ pub struct LoadedSpec {
 }
 
 mod bundle;
+mod ecma_regex;
 mod kind;
 mod names;
 mod pointer;

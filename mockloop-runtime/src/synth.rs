@@ -16,6 +16,7 @@ mod array;
 mod check;
 mod compose;
 mod examples;
+mod exclusive;
 mod format;
 mod generate;
 mod merge;
@@ -52,6 +53,8 @@ pub(crate) struct Synthesizer<'a> {
     checker: Checker<'a>,
     /// Compiled string generators for patterns.
     patterns: PatternCache,
+    /// What could not be made valid, for the generation's warnings.
+    warnings: Vec<String>,
 }
 
 impl<'a> Synthesizer<'a> {
@@ -61,6 +64,7 @@ impl<'a> Synthesizer<'a> {
             document,
             checker: Checker::new(document),
             patterns: PatternCache::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -69,6 +73,7 @@ impl<'a> Synthesizer<'a> {
     pub(crate) fn value(&mut self, schema: &Value, hint: &str, seed: u64) -> Value {
         let mut avoid: Vec<String> = Vec::new();
         let mut best = Value::Null;
+        let mut failing: Vec<String> = Vec::new();
         for attempt in 0..ATTEMPTS {
             let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(attempt));
             let (value, used) = {
@@ -89,6 +94,7 @@ impl<'a> Synthesizer<'a> {
                 return value;
             }
             best = value;
+            failing.clone_from(&errors);
             for path in errors {
                 let culprit = used.iter().find(|used| is_within(&path, used)).cloned();
                 let mut path = culprit.unwrap_or(path);
@@ -100,7 +106,26 @@ impl<'a> Synthesizer<'a> {
                 }
             }
         }
+        let at: Vec<&str> = failing
+            .iter()
+            .map(|path| if path.is_empty() { "/" } else { path.as_str() })
+            .collect();
+        self.warnings.push(format!(
+            "{hint}: no value valid against the schema could be made (it fails at {}; \
+             for a oneOf, no value matches exactly one branch)",
+            at.join(", ")
+        ));
         best
+    }
+
+    /// The warnings gathered so far (values that could not be made valid),
+    /// each once, in the order they arose.
+    pub(crate) fn take_warnings(&mut self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        std::mem::take(&mut self.warnings)
+            .into_iter()
+            .filter(|warning| seen.insert(warning.clone()))
+            .collect()
     }
 
     /// Whether `instance` is valid against `schema` (`true` when the schema

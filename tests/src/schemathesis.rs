@@ -66,6 +66,19 @@ pub fn run(
     max_examples: u32,
     mode: Mode,
 ) -> Result<String> {
+    run_excluding(venv, spec, origin, base_path, max_examples, mode, &[])
+}
+
+/// [`run`], leaving out the operations with the given `operationId`s.
+pub fn run_excluding(
+    venv: &Venv,
+    spec: &str,
+    origin: &str,
+    base_path: &str,
+    max_examples: u32,
+    mode: Mode,
+    excluded_operation_ids: &[&str],
+) -> Result<String> {
     let url = format!("{}{}", origin.trim_end_matches('/'), base_path);
     let scratch = tempfile::tempdir().map_err(crate::Error::io(
         "cannot create a temp dir in",
@@ -82,7 +95,11 @@ pub fn run(
         .args(["--max-examples", &max_examples.to_string()])
         .args(["--seed", "1", "--workers", "1", "--no-shrink"])
         .args(["--suppress-health-check", "all"])
-        .args(["--request-timeout", "10", "--no-color"])
+        .args(["--request-timeout", "10", "--no-color"]);
+    for id in excluded_operation_ids {
+        command.args(["--exclude-operation-id", id]);
+    }
+    command
         .current_dir(scratch.path())
         .env("SCHEMATHESIS_HOOKS", "")
         .env("NO_COLOR", "1");

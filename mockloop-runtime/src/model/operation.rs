@@ -5,7 +5,9 @@ use serde_json::Value;
 use super::ident::Namespace;
 use super::params::{RawParam, build_params};
 use super::responses::{build_responses, default_response};
-use super::routes::{METHODS, base_path, fastapi_route, route_order, template_params};
+use super::routes::{
+    METHODS, base_path, collapsed_aliases, fastapi_route, route_order, template_params,
+};
 use super::{ApiModel, Operation, ParamLocation, RequestBody};
 use crate::error::Result;
 use crate::spec::LoadedSpec;
@@ -35,6 +37,7 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
         }
     }
     operations.sort_by(|a, b| route_order((&a.path, &a.method), (&b.path, &b.method)));
+    collapsed_aliases(&mut operations);
     for operation in &mut operations {
         let name = operation
             .operation_id
@@ -42,6 +45,8 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
             .unwrap_or_else(|| format!("{} {}", operation.method, operation.path));
         operation.function = functions.claim(&name, "op");
     }
+    let mut warnings = spec.warnings.clone();
+    warnings.extend(synth.take_warnings());
     Ok(ApiModel {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
@@ -49,7 +54,7 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
         spec_version: spec.version,
         base_path,
         operations,
-        warnings: spec.warnings.clone(),
+        warnings,
     })
 }
 
@@ -71,6 +76,7 @@ fn build_operation(
         function: String::new(),
         method: upper,
         route: fastapi_route(base_path, path, &path_idents),
+        route_aliases: Vec::new(),
         path: path.to_owned(),
         summary: text("summary"),
         tags: raw_op

@@ -1,7 +1,10 @@
 //! Base paths, FastAPI routes and their registration order.
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use indexmap::IndexMap;
+
+use super::Operation;
 
 /// The HTTP methods a path item can hold, in the order handlers are emitted.
 pub(super) const METHODS: &[&str] = &[
@@ -84,6 +87,53 @@ pub(super) fn fastapi_route(
     route
 }
 
+/// Gives each operation whose route has empty segments (`/a//b/{id}`, or
+/// `//x` under a base path) its collapsed route as an alias, unless an
+/// operation of the same method already answers there.
+pub(super) fn collapsed_aliases(operations: &mut [Operation]) {
+    let mut taken: HashSet<(String, String)> = operations
+        .iter()
+        .map(|op| (op.method.clone(), shape(&op.route)))
+        .collect();
+    for op in operations.iter_mut() {
+        let collapsed = collapse(&op.route);
+        if collapsed != op.route && taken.insert((op.method.clone(), shape(&collapsed))) {
+            op.route_aliases.push(collapsed);
+        }
+    }
+}
+
+/// A route with runs of `/` collapsed to one (a trailing one kept as is).
+fn collapse(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    for ch in route.chars() {
+        if ch == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A route with every parameter name blanked: two routes of one shape
+/// match the same requests.
+fn shape(route: &str) -> String {
+    let mut out = String::with_capacity(route.len());
+    let mut in_param = false;
+    for ch in route.chars() {
+        match ch {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 /// Orders routes so that Starlette, which takes the first match, prefers
 /// literal segments over parameters: `/pets/mine` before `/pets/{id}`.
 pub(super) fn route_order(a: (&str, &str), b: (&str, &str)) -> Ordering {
@@ -147,6 +197,13 @@ mod tests {
             "/v1/pets/{pet_id}/x"
         );
         assert_eq!(template_params("/a/{b}/{c}.json"), vec!["b", "c"]);
+    }
+
+    #[test]
+    fn collapsing() {
+        assert_eq!(collapse("/v1//a///b/{id}"), "/v1/a/b/{id}");
+        assert_eq!(collapse("//ping"), "/ping");
+        assert_eq!(shape("/a/{x}/b/{y_z}"), "/a/{}/b/{}");
     }
 
     #[test]

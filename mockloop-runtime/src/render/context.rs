@@ -40,6 +40,7 @@ pub(super) struct ProjectView<'a> {
     operation_count: usize,
     service_name: String,
     uses_annotated: bool,
+    has_route_aliases: bool,
     fastapi_imports: Vec<&'static str>,
     copied_files: &'static [&'static str],
     operations: Vec<OperationView<'a>>,
@@ -61,6 +62,7 @@ struct EventView {
 struct OperationView<'a> {
     method: String,
     route: &'a str,
+    route_aliases: &'a [String],
     path: &'a str,
     key: &'a str,
     function: &'a str,
@@ -113,6 +115,10 @@ impl<'a> ProjectView<'a> {
             operation_count: model.operation_count(),
             service_name: slug(&model.title, '-'),
             uses_annotated: model.operations.iter().any(|op| !op.params.is_empty()),
+            has_route_aliases: model
+                .operations
+                .iter()
+                .any(|op| !op.route_aliases.is_empty()),
             fastapi_imports,
             copied_files: IMAGE_FILES,
             operations,
@@ -140,6 +146,7 @@ impl<'a> OperationView<'a> {
         Self {
             method: op.method.to_ascii_lowercase(),
             route: &op.route,
+            route_aliases: &op.route_aliases,
             path: &op.path,
             key: &op.key,
             function: &op.function,

@@ -37,6 +37,7 @@ enum Schemas<'a> {
 #[derive(Serialize)]
 struct OperationEntry<'a> {
     route: &'a str,
+    route_aliases: &'a [String],
     path_template: String,
     params: Vec<ParamEntry<'a>>,
     body: Option<BodyEntry<'a>>,
@@ -82,6 +83,7 @@ pub(super) fn document<'a>(spec: &'a LoadedSpec, model: &'a ApiModel) -> Validat
 fn operation<'a>(op: &'a Operation, base_path: &str) -> OperationEntry<'a> {
     OperationEntry {
         route: &op.route,
+        route_aliases: &op.route_aliases,
         path_template: format!("{base_path}{}", op.path),
         params: op.params.iter().map(param).collect(),
         body: op.request_body.as_ref().map(|body| BodyEntry {

@@ -4,10 +4,15 @@
 //! `exclusiveMinimum`/`exclusiveMaximum` become numbers, `type: file` becomes
 //! a binary string, tuple-style `items` arrays become `prefixItems`, and for
 //! Swagger 2.0 and OpenAPI 3.0 the siblings of `$ref` are dropped (those
-//! versions ignore them; 3.1 applies them, so there they stay).
+//! versions ignore them; 3.1 applies them, so there they stay). Patterns
+//! are rewritten from ECMA-262 for the engines that check them
+//! (`ecma_regex`).
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use crate::spec::SpecVersion;
+use crate::spec::ecma_regex;
 use crate::spec::kind::{Kind, Shape};
 use crate::spec::pointer::render;
 
@@ -32,8 +37,16 @@ pub(crate) fn normalise(document: &mut Value, version: SpecVersion, warnings: &m
         keep_ref_siblings: version == SpecVersion::OpenApi31,
         dropped: 0,
         first_dropped: None,
+        patterns: HashMap::new(),
+        unusable_patterns: Vec::new(),
     };
     normaliser.walk(document, Kind::Root, &mut Vec::new());
+    if let Some((pattern, at)) = normaliser.unusable_patterns.first() {
+        warnings.push(format!(
+            "{} patterns are not regular expressions that can be checked and are not enforced (first: {pattern:?} at {at})",
+            normaliser.unusable_patterns.len(),
+        ));
+    }
     if let Some(first) = normaliser.first_dropped {
         warnings.push(format!(
             "{} schema `$ref`s have sibling keywords, which OpenAPI {} ignores (first at {first}); they were dropped",
@@ -47,6 +60,10 @@ struct Normaliser {
     keep_ref_siblings: bool,
     dropped: usize,
     first_dropped: Option<String>,
+    /// ECMA-262 pattern → its rewrite, or `None` if no engine can read it.
+    patterns: HashMap<String, Option<String>>,
+    /// Patterns dropped, with where the first use of each was.
+    unusable_patterns: Vec<(String, String)>,
 }
 
 impl Normaliser {
@@ -69,6 +86,7 @@ impl Normaliser {
                     path.pop();
                 }
                 if kind == Kind::Schema {
+                    self.translate_patterns(map, path);
                     normalise_schema(map);
                 }
             }
@@ -95,6 +113,50 @@ impl Normaliser {
             }
             (Shape::Map(_), _) => {}
         }
+    }
+}
+
+impl Normaliser {
+    /// Rewrites `pattern` and the keys of `patternProperties` for the regex
+    /// engines that check them (see `ecma_regex`); one that none can read is
+    /// dropped, so that the rest of the schema is still checked.
+    fn translate_patterns(&mut self, map: &mut Map<String, Value>, path: &[String]) {
+        if let Some(Value::String(pattern)) = map.get("pattern").cloned() {
+            match self.translated(&pattern, path) {
+                Some(rewritten) => {
+                    map.insert("pattern".to_owned(), Value::String(rewritten));
+                }
+                None => {
+                    map.remove("pattern");
+                }
+            }
+        }
+        if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
+            let entries = std::mem::take(properties);
+            for (pattern, schema) in entries {
+                if let Some(rewritten) = self.translated(&pattern, path) {
+                    properties.insert(rewritten, schema);
+                }
+            }
+        }
+    }
+
+    fn translated(&mut self, pattern: &str, path: &[String]) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let rewritten = ecma_regex::translate(pattern);
+        let compiles = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&json!({ "pattern": rewritten }))
+            .is_ok();
+        let found = compiles.then_some(rewritten);
+        if found.is_none() {
+            self.unusable_patterns
+                .push((pattern.to_owned(), render(path)));
+        }
+        self.patterns.insert(pattern.to_owned(), found.clone());
+        found
     }
 }
 
@@ -234,5 +296,28 @@ mod tests {
             norm(json!({"type": "file"})),
             json!({"type": "string", "format": "binary"})
         );
+    }
+
+    #[test]
+    fn patterns_are_rewritten_or_dropped() {
+        let mut document = json!({"components": {"schemas": {"S": {
+            "type": "object",
+            "properties": {
+                "a": {"type": "string", "pattern": "^[\\w-.]+$"},
+                "b": {"type": "string", "pattern": "(unclosed"}
+            },
+            "patternProperties": {"^x{,2}$": {"type": "integer"}, "(": {}}
+        }}}});
+        let mut warnings = Vec::new();
+        normalise(&mut document, SpecVersion::OpenApi31, &mut warnings);
+        let schema = &document["components"]["schemas"]["S"];
+        assert_eq!(schema["properties"]["a"]["pattern"], json!("^[\\w\\-.]+$"));
+        assert_eq!(schema["properties"]["b"], json!({"type": "string"}));
+        assert_eq!(
+            schema["patternProperties"],
+            json!({"^x\\{,2\\}$": {"type": "integer"}})
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("(unclosed"), "{warnings:?}");
     }
 }

@@ -2,13 +2,16 @@
 use serde_json::{Map, Value};
 
 use super::generate::Gen;
-use super::resolve::{TRUE, is_inert, merge_parts, ref_name, resolve};
+use super::resolve::{TRUE, is_inert, merge_parts, ref_name};
 
 /// Keywords of the composite itself, left out of the merged branch schema.
 const COMPOSITE_KEYS: &[&str] = &["oneOf", "anyOf", "discriminator"];
 
-/// Retries of a branch or of a `not` before giving up.
+/// Retries of a `not` before giving up.
 const NOT_RETRIES: usize = 3;
+/// Values made for one branch (with examples, without, then another draw)
+/// before the next branch is tried.
+const BRANCH_ATTEMPTS: usize = 3;
 
 impl Gen<'_, '_> {
     /// A value for a schema with `oneOf`/`anyOf`: the first branch (in a
@@ -33,18 +36,19 @@ impl Gen<'_, '_> {
             let Some(branch) = branches.get(index) else {
                 continue;
             };
-            for attempt in 0..2 {
+            for attempt in 0..BRANCH_ATTEMPTS {
                 let make =
                     |this: &mut Self| this.branch_value(branch, &rest, rest_matters, map, hint);
-                let candidate = if attempt == 0 {
-                    make(self)
-                } else {
+                let candidate = if attempt == 1 {
                     self.without_examples(make)
+                } else {
+                    make(self)
                 };
                 if self.branch_accepts(branches, index, exclusive, &candidate) {
                     return candidate;
                 }
-                if exclusive && let Some(distinct) = self.disambiguate(branches, index, &candidate)
+                if exclusive
+                    && let Some(distinct) = self.make_exclusive(branches, index, &rest, &candidate)
                 {
                     return distinct;
                 }
@@ -110,7 +114,7 @@ impl Gen<'_, '_> {
     /// Whether `candidate` is valid against branch `index` (and, when
     /// `exclusive`, against no other branch). Unknown answers count as yes
     /// for the branch itself and no for the others.
-    fn branch_accepts(
+    pub(crate) fn branch_accepts(
         &mut self,
         branches: &[Value],
         index: usize,
@@ -131,72 +135,6 @@ impl Gen<'_, '_> {
             .enumerate()
             .filter(|(other, _)| *other != index)
             .all(|(_, other)| self.checker.is_valid(other, candidate) != Some(true))
-    }
-
-    /// `candidate` (valid against branch `index` and others) made valid
-    /// against branch `index` only: for each other matching branch, a
-    /// property it declares and branch `index` does not is added with a value
-    /// that branch rejects.
-    fn disambiguate(
-        &mut self,
-        branches: &[Value],
-        index: usize,
-        candidate: &Value,
-    ) -> Option<Value> {
-        let branch = branches.get(index)?;
-        if self.checker.is_valid(branch, candidate) != Some(true) || !candidate.is_object() {
-            return None;
-        }
-        let document = self.document;
-        let mut scratch = Vec::new();
-        let own = resolve(document, branch, &mut scratch);
-        let own_properties = own.get("properties").and_then(Value::as_object);
-        let mut value = candidate.clone();
-        for (other_index, other) in branches.iter().enumerate() {
-            if other_index == index || self.checker.is_valid(other, &value) != Some(true) {
-                continue;
-            }
-            let resolved = resolve(document, other, &mut scratch);
-            let properties = resolved.get("properties").and_then(Value::as_object)?;
-            let mut fixed = false;
-            for (name, schema) in properties {
-                if own_properties.is_some_and(|own| own.contains_key(name))
-                    || value.get(name).is_some()
-                {
-                    continue;
-                }
-                for wrong in [
-                    Value::Null,
-                    Value::Bool(true),
-                    Value::from(0),
-                    Value::from("x"),
-                    Value::Array(Vec::new()),
-                ] {
-                    if self.checker.is_valid(schema, &wrong) != Some(false) {
-                        continue;
-                    }
-                    let mut attempt = value.clone();
-                    if let Some(object) = attempt.as_object_mut() {
-                        object.insert(name.clone(), wrong);
-                    }
-                    if self.checker.is_valid(branch, &attempt) == Some(true)
-                        && self.checker.is_valid(other, &attempt) == Some(false)
-                    {
-                        value = attempt;
-                        fixed = true;
-                        break;
-                    }
-                }
-                if fixed {
-                    break;
-                }
-            }
-            if !fixed {
-                return None;
-            }
-        }
-        self.branch_accepts(branches, index, true, &value)
-            .then_some(value)
     }
 
     /// A value for a schema with `if`: made from `then` (merged), kept if it

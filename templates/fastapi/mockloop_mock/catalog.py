@@ -9,10 +9,12 @@ from mockloop_mock import settings
 DOCUMENT: dict[str, Any] = settings.load_json(settings.DATA_DIR / "validation.json")
 OPERATIONS: dict[str, dict[str, Any]] = DOCUMENT["operations"]
 
-# (method, FastAPI route) -> operation key, e.g. ("GET", "/v1/pets/{pet_id}").
+# (method, FastAPI route or alias) -> operation key, e.g.
+# ("GET", "/v1/pets/{pet_id}").
 ROUTE_KEYS: dict[tuple[str, str], str] = {
-    (key.split(" ", 1)[0], operation["route"]): key
+    (key.split(" ", 1)[0], route): key
     for key, operation in OPERATIONS.items()
+    for route in (operation["route"], *operation["route_aliases"])
 }
 
 # (method, path template with or without the base path) -> operation key.

@@ -6,6 +6,9 @@ nullable value (``null``). Each field is read every plausible way and the
 reading its schema accepts wins. A body described by ``oneOf``/``anyOf`` is
 read once per branch, so that ``"0"`` is a string where a branch wants one.
 
+An empty array has no field on the wire: a required array field that is
+absent is read as ``[]`` where its schema allows no items.
+
 A nested object has no agreed form encoding. When a field that holds
 objects arrives as repeated plain text (an object flattened to its keys, as
 common clients do) or not at all (an empty one), and the rest of the body is
@@ -145,6 +148,20 @@ def _is_json(text: str) -> bool:
     return True
 
 
+def empty_arrays(grouped: dict[str, list[str]], branch: Any) -> dict[str, list[Any]]:
+    """The required array fields a form left out, as ``[]`` where their
+    schema allows it: an empty array has no field on the wire."""
+    required = schemas.resolve(branch).get("required", [])
+    found: dict[str, list[Any]] = {}
+    for key in required:
+        if not isinstance(key, str) or key in grouped:
+            continue
+        field = field_schema(branch, key)
+        if params.shape(field) == "array" and schemas.is_valid(field, []):
+            found[key] = []
+    return found
+
+
 def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
     """Form fields as an object valid against ``schema`` if any reading is;
     ``params.MISSING`` when the body cannot be judged; else the likeliest
@@ -158,6 +175,7 @@ def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
             key: field_value(values, field_schema(branch, key))
             for key, values in grouped.items()
         }
+        candidate.update(empty_arrays(grouped, branch))
         if schemas.is_valid(schema, candidate):
             return candidate
         if valid_but_for_losses(grouped, candidate, branch):

@@ -1,6 +1,7 @@
 """The request-log middleware: a plain ASGI middleware, so it adds little.
 
-It gives every request a correlation id (``X-Correlation-Id`` or
+It routes on the raw path where it holds ``%2F`` (``raw_path.py``), gives
+every request a correlation id (``X-Correlation-Id`` or
 ``X-Request-Id`` from the request, or a new one), echoes it as
 ``X-Correlation-Id``, and when logging is on captures the request and
 response (bodies up to ``settings.LOG_BODY_LIMIT`` bytes) and hands them to
@@ -12,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from mockloop_mock import catalog, database, scenarios, settings
+from mockloop_mock import catalog, database, raw_path, scenarios, settings
 from mockloop_mock.log_writer import LogWriter
 from mockloop_mock.logging_db import LogEntry
 
@@ -55,6 +56,8 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         database.refresh_stores()
+        path = scope["path"]
+        raw_path.keep_encoded_slashes(scope)
         request_id = correlation_id(scope["headers"])
         if self.writer is None:
 
@@ -68,10 +71,15 @@ class RequestLogMiddleware:
 
             await self.app(scope, receive, send_with_id)
             return
-        await self._logged(scope, receive, send, request_id)
+        await self._logged(scope, receive, send, request_id, path)
 
     async def _logged(
-        self, scope: Scope, receive: Receive, send: Send, request_id: bytes
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request_id: bytes,
+        path: str,
     ) -> None:
         started = time.time()
         clock = time.perf_counter()
@@ -108,7 +116,6 @@ class RequestLogMiddleware:
             await self.app(scope, logging_receive, logging_send)
         finally:
             client = scope.get("client")
-            path = scope["path"]
             self.writer.submit(
                 LogEntry(
                     started=started,

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
-from mockloop_mock import schemas
+from mockloop_mock import raw_path, schemas
 
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -155,7 +155,9 @@ def value(request: Request, param: dict[str, Any]) -> Any:
         raw = request.path_params.get(
             param["ident"], request.path_params.get(param["name"])
         )
-        return MISSING if raw is None else from_text(str(raw), param)
+        if raw is None:
+            return MISSING
+        return from_text(raw_path.restore(request.scope, str(raw)), param)
     if where == "header":
         values = request.headers.getlist(param["name"])
         return from_text(", ".join(values), param) if values else MISSING

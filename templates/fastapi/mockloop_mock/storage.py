@@ -14,12 +14,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from mockloop_mock import catalog, database, scenarios, settings
+from mockloop_mock import catalog, database, raw_path, scenarios, settings
 from mockloop_mock.admin import PREFIX
 
 ENABLED: bool = bool(settings.MANIFEST["features"].get("storage"))
@@ -193,15 +192,14 @@ def _item(method: str, key: str, collection: str, item_id: str, body: Any) -> Ou
 
 
 def _handle(
-    method: str, key: str, path: str, url_path: str, body: Any
+    method: str, key: str, path: str, last_segment: str, body: Any
 ) -> Outcome | None:
     if path in COLLECTIONS and method == "POST":
         return _create(key, path, body)
     if path in COLLECTIONS and method == "GET":
         return _list(key, path)
     if path in ITEMS and method in {"GET", "PUT", "PATCH", "DELETE"}:
-        item_id = unquote(url_path.rstrip("/").rpartition("/")[2])
-        return _item(method, key, ITEMS[path], item_id, body)
+        return _item(method, key, ITEMS[path], last_segment, body)
     return None
 
 
@@ -216,7 +214,8 @@ async def handle(request: Request, key: str) -> Outcome | None:
             body = json.loads(await request.body() or b"null")
         except ValueError:
             return None
-    return await asyncio.to_thread(_handle, method, key, path, request.url.path, body)
+    item_id = raw_path.last_segment(request.scope)
+    return await asyncio.to_thread(_handle, method, key, path, item_id, body)
 
 
 def create_router() -> APIRouter:

@@ -96,18 +96,54 @@ def media_match(content_type: str | None, documented: list[str]) -> str | None:
 def is_json(media: str) -> bool:
     """Whether a media type (or pattern) carries JSON."""
     base = media.split(";", 1)[0].strip().lower()
-    return base in ("application/json", "*/*", "application/*") or base.endswith(
-        "+json"
-    )
+    return base in ("application/json", "application/*") or base.endswith("+json")
+
+
+# Keywords that say nothing about a value: a schema of only these accepts any.
+ANNOTATIONS = frozenset(
+    {"title", "description", "example", "examples", "default", "deprecated", "$comment"}
+)
+
+
+def accepts_anything(schema: Any) -> bool:
+    """Whether a body schema is absent (``true``) or says nothing (``{}``)."""
+    if schema is True:
+        return True
+    return isinstance(schema, dict) and set(schema) <= ANNOTATIONS
+
+
+def sent_media(request: Request) -> str:
+    """The base of the request's ``Content-Type``, lower-cased (or ``""``)."""
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def opaque(media: str, schema: Any) -> bool:
+    """Whether a documented body is taken as any bytes, unparsed: no schema
+    or ``{}``, strings (files) of ``*/*``, and media types mockloop does not
+    read (binary)."""
+    base = media.split(";", 1)[0].strip().lower()
+    if accepts_anything(schema):
+        return True
+    if base in ("*/*", "application/*"):
+        types = schemas.types_of(schema)
+        return not types or types <= {"string"}
+    if base in (FORM, MULTIPART) or is_json(base):
+        return False
+    return not (base.startswith("text/") and schemas.types_of(schema) <= {"string"})
 
 
 async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -> Any:
     """The body as a JSON value; ``MISSING`` when it cannot be checked."""
     base = media.split(";", 1)[0].strip().lower()
+    if opaque(base, schema):
+        return params.MISSING
     if base == FORM:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
         return forms.read(pairs, schema)
     if base == MULTIPART:
+        if "object" not in schemas.types_of(schema) and schemas.types_of(schema):
+            # Only objects have a multipart encoding; anything else is opaque.
+            return params.MISSING
         try:
             form = await request.form(
                 max_files=MAX_FORM_PARTS, max_fields=MAX_FORM_PARTS
@@ -119,11 +155,32 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
             for key, item in form.multi_items()
         ]
         return forms.read(pairs, schema)
+    if base in ("*/*", "application/*"):
+        # Structured data documented under a wildcard is checked when it
+        # comes as JSON; any other bytes are taken as they are.
+        if not is_json(sent_media(request)):
+            return params.MISSING
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return params.MISSING
     if is_json(base):
         return json.loads(raw)
-    if base.startswith("text/") and schemas.types_of(schema) <= {"string"}:
-        return raw.decode("utf-8", errors="replace")
-    return params.MISSING
+    return raw.decode("utf-8", errors="replace")
+
+
+def empty_body_instance(media: str, schema: Any) -> Any:
+    """What a zero-byte body sent as ``media`` is: ``{}`` for a form, ``""``
+    for text, ``MISSING`` (any bytes, unchecked) for a binary or untyped
+    body, ``None`` when it is no body of that type (JSON)."""
+    base = media.split(";", 1)[0].strip().lower()
+    if base in (FORM, MULTIPART):
+        return {} if "object" in schemas.types_of(schema) else params.MISSING
+    if opaque(base, schema):
+        return params.MISSING
+    if is_json(base):
+        return None
+    return ""
 
 
 async def body_violations(
@@ -135,12 +192,20 @@ async def body_violations(
         return []
     raw = await request.body()
     content = spec["content"]
-    media = media_match(request.headers.get("content-type"), list(content))
-    sent_form = request.headers.get("content-type", "").lower().startswith(FORM)
-    if not raw and media is not None and sent_form:
-        # An empty urlencoded form is an empty object, not a missing body.
-        return schema_violations(content[media], {}, "body")
+    content_type = request.headers.get("content-type")
+    media = media_match(content_type, list(content))
     if not raw:
+        # Zero bytes sent with a documented Content-Type are a body of that
+        # type (an empty form, an empty file); without one, no body at all.
+        instance = (
+            empty_body_instance(media, content[media])
+            if media is not None and content_type
+            else None
+        )
+        if instance is params.MISSING:
+            return []
+        if instance is not None:
+            return schema_violations(content[media], instance, "body")
         return (
             [violation("body", "a request body is required")]
             if spec["required"]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from mockloop_mock import database, scenarios, settings
+from mockloop_mock import database, raw_path, scenarios, settings
 from mockloop_mock.behaviour import InputError
 
 ENABLED: bool = bool(settings.MANIFEST["features"].get("webhooks"))
@@ -292,7 +292,7 @@ def request_completed(request: Request, key: str, status: int) -> None:
         "event": REQUEST_COMPLETED,
         "operation": key,
         "method": request.method,
-        "path": request.url.path,
+        "path": raw_path.restore(request.scope, request.url.path),
         "status_code": status,
         "timestamp": scenarios.now(),
     }

@@ -1,0 +1,288 @@
+//! End to end on `specs/openapi31-real-world-gaps.yaml`: each class of
+//! mistake real-world specs exposed, reproduced and checked over HTTP
+//! against a running mock. Examples that do not validate are not served;
+//! a `oneOf` body matches exactly one branch; forms with empty arrays,
+//! empty binary bodies, bodies of any type, non-object multipart bodies and
+//! bodies on GET and DELETE are accepted when valid (and refused when
+//! not); `%2F` stays inside its path parameter; paths with empty segments
+//! answer as written and collapsed.
+// Helpers panic to report failures, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mockloop_runtime::{ApiModel, RenderOptions, load_spec};
+use mockloop_tests::backend::{Api, with_form, with_json, with_multipart};
+use mockloop_tests::paths::repo_specs_dir;
+use mockloop_tests::{GeneratedMock, MockServer};
+use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
+use serde_json::{Value, json};
+
+const SPEC: &str = "openapi31-real-world-gaps.yaml";
+
+struct Gaps {
+    api: Api,
+    model: ApiModel,
+    document: Value,
+    server: MockServer,
+    _mock: GeneratedMock,
+}
+
+fn start() -> Gaps {
+    let spec = repo_specs_dir().join(SPEC).to_string_lossy().into_owned();
+    let options = RenderOptions::default().with_feature("auth", false);
+    let mock = GeneratedMock::new(&spec, &options).unwrap_or_else(|err| panic!("{err}"));
+    let server = mock.start().unwrap_or_else(|err| panic!("{err}"));
+    let loaded = load_spec(&spec).unwrap();
+    let model = ApiModel::from_spec(&loaded).unwrap();
+    Gaps {
+        api: Api::new(&server.url()).unwrap(),
+        model,
+        document: loaded.document,
+        server,
+        _mock: mock,
+    }
+}
+
+impl Gaps {
+    fn status(&self, request: RequestBuilder) -> u16 {
+        Api::send(request).unwrap().0
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        Api::send(self.api.get(path)).unwrap()
+    }
+
+    /// Whether `body` is valid against the documented 200/201 schema of `key`.
+    fn valid(&self, key: &str, body: &Value) -> bool {
+        let op = self
+            .model
+            .operations
+            .iter()
+            .find(|op| op.key == key)
+            .unwrap();
+        let schema = op.responses[0].schema.clone().unwrap();
+        let mut root = self.document.clone();
+        root["components"]["schemas"]["__Response"] = schema;
+        root["$ref"] = json!("#/components/schemas/__Response");
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .unwrap()
+            .is_valid(body)
+    }
+}
+
+#[test]
+fn real_world_gaps_end_to_end() {
+    let gaps = start();
+    let output = || gaps.server.output();
+
+    // Examples that break their schema are replaced by valid values.
+    for (path, key) in [
+        ("/v2/labels", "GET /labels"),
+        ("/v2/metrics", "GET /metrics"),
+        ("/v2/settings", "GET /settings"),
+    ] {
+        let (status, body) = gaps.get(path);
+        assert_eq!(status, 200, "{path}: {body}\n{}", output());
+        assert!(
+            gaps.valid(key, &body),
+            "{path} serves an invalid body: {body}"
+        );
+    }
+    let (_, labels) = gaps.get("/v2/labels");
+    assert_ne!(labels["labels"]["flaky"], json!(true), "{labels}");
+    let invalid_named = gaps
+        .api
+        .get("/v2/labels/named")
+        .header("Prefer", "example=invalid");
+    let (status, named) = Api::send(invalid_named).unwrap();
+    assert_eq!(status, 200);
+    assert!(gaps.valid("GET /labels/named", &named), "{named}");
+    let valid_named = gaps
+        .api
+        .get("/v2/labels/named")
+        .header("Prefer", "example=valid");
+    assert_eq!(
+        Api::send(valid_named).unwrap().1,
+        json!({"name": "ok", "labels": {"team": "core"}})
+    );
+
+    // oneOf bodies match exactly one branch (the validator counts them).
+    for (path, key) in [
+        ("/v2/pets/1", "GET /pets/{petId}"),
+        ("/v2/events/e1", "GET /events/{eventId}"),
+        ("/v2/values", "GET /values"),
+    ] {
+        let (status, body) = gaps.get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            gaps.valid(key, &body),
+            "{path}: {body} matches no or several branches"
+        );
+    }
+
+    // An empty array has no field in a form.
+    let post = |path: &str| gaps.api.request(Method::POST, path);
+    assert_eq!(
+        gaps.status(with_form(post("/v2/forms/urlencoded"), &[("name", "a")])),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_form(
+            post("/v2/forms/urlencoded"),
+            &[("name", "a"), ("tags", "red")]
+        )),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_form(post("/v2/forms/urlencoded"), &[("tags", "red")])),
+        422
+    );
+    assert_eq!(
+        gaps.status(with_form(
+            post("/v2/forms/urlencoded"),
+            &[("name", "a"), ("tags", "x")]
+        )),
+        422
+    );
+    assert_eq!(
+        gaps.status(with_multipart(
+            post("/v2/forms/multipart"),
+            &[("name", "a")]
+        )),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_multipart(post("/v2/forms/multipart"), &[])),
+        422
+    );
+    // A multipart body that is not an object has no defined encoding.
+    assert_eq!(
+        gaps.status(with_multipart(
+            post("/v2/forms/multipart-list"),
+            &[("file", "x")]
+        )),
+        204
+    );
+
+    // Zero bytes are a valid binary body; no body at all is not.
+    let put = gaps.api.request(Method::PUT, "/v2/blobs/b1");
+    let octets = |request: RequestBuilder, media: &str| request.header("Content-Type", media);
+    assert_eq!(
+        gaps.status(octets(put, "application/octet-stream").body(Vec::<u8>::new())),
+        204
+    );
+    let put = gaps.api.request(Method::PUT, "/v2/blobs/b1");
+    assert_eq!(
+        gaps.status(octets(put, "application/octet-stream").body(vec![0u8, 159, 146])),
+        204
+    );
+    assert_eq!(
+        gaps.status(gaps.api.request(Method::PUT, "/v2/blobs/b1")),
+        422
+    );
+    let (status, created) =
+        Api::send(octets(post("/v2/images"), "image/png").body(Vec::<u8>::new())).unwrap();
+    assert_eq!(status, 201, "{created}");
+
+    // `*/*`, no schema and `{}` accept any bytes.
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/any"), "text/csv").body("a,b\n1,2")),
+        204
+    );
+    // Structured data under `*/*` is checked when it comes as JSON.
+    assert_eq!(
+        gaps.status(with_json(post("/v2/uploads/any"), &json!({"never": 1}))),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_json(post("/v2/uploads/any"), &json!({}))),
+        422
+    );
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/any"), "application/json").body("{x")),
+        204
+    );
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/untyped"), "application/json").body("{not json")),
+        204
+    );
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/untyped"), "text/plain").body("")),
+        204
+    );
+
+    // Bodies on GET and DELETE are validated like any other.
+    let search = || gaps.api.request(Method::GET, "/v2/search");
+    assert_eq!(gaps.status(search()), 200);
+    assert_eq!(
+        gaps.status(with_json(search(), &json!({"query": "cats"}))),
+        200
+    );
+    assert_eq!(gaps.status(with_json(search(), &json!({"query": ""}))), 422);
+    assert_eq!(gaps.status(with_json(search(), &json!({"other": 1}))), 422);
+    let clear = || gaps.api.request(Method::DELETE, "/v2/search");
+    assert_eq!(gaps.status(clear()), 204);
+    assert_eq!(
+        gaps.status(with_json(clear(), &json!({"olderThanDays": 3}))),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_json(clear(), &json!({"olderThanDays": 0}))),
+        422
+    );
+
+    // `%2F` stays inside its parameter, which is validated with its slash.
+    let (status, refs) = gaps.get("/v2/repos/o/r/git/matching-refs/heads%2Ffeature");
+    assert_eq!(status, 200, "{refs}\n{}", output());
+    let (status, _) = gaps.get("/v2/repos/o/r/git/matching-refs/heads%2fa%2Fb");
+    assert_eq!(status, 200);
+    assert_eq!(gaps.get("/v2/repos/o/r/contents/docs%2Fa.md").0, 200);
+    let (status, problem) = gaps.get("/v2/repos/o/r/contents/docs%2Fa%20b.md");
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        problem["errors"][0]["location"],
+        json!("path.path"),
+        "{problem}"
+    );
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("docs/a b.md"),
+        "{problem}"
+    );
+    assert_eq!(
+        gaps.get("/v2/repos/o/r/git/matching-refs/heads/feature").0,
+        404
+    );
+
+    // Paths with empty segments answer as written and collapsed (unless the
+    // collapsed form is another operation's: see the model's unit tests).
+    assert_eq!(gaps.get("/v2/stores//orders/5").0, 200);
+    assert_eq!(gaps.get("/v2/stores/orders/5").0, 200);
+    assert_eq!(gaps.get("/v2/stores/orders/0").0, 422);
+    let delete = gaps.api.request(Method::DELETE, "/v2/stores/orders/5");
+    assert_eq!(gaps.status(delete), 204);
+    for path in ["/v2//ping", "/v2/ping"] {
+        let response = gaps.api.get(path).send().unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.text().unwrap(), "pong", "{path}");
+    }
+
+    // The log keeps the paths as they were sent (decoded) and knows the
+    // operation behind an alias and an encoded slash.
+    let (status, found) = gaps
+        .api
+        .search(&[("path_pattern", "matching-refs|stores"), ("limit", "50")])
+        .unwrap();
+    assert_eq!(status, 200, "{found}");
+    let logs = found["logs"].as_array().unwrap();
+    let paths: Vec<&str> = logs.iter().filter_map(|log| log["path"].as_str()).collect();
+    assert!(
+        paths.contains(&"/v2/repos/o/r/git/matching-refs/heads/feature"),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"/v2/stores/orders/5"), "{paths:?}");
+}
