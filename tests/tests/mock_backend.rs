@@ -15,6 +15,7 @@ use mockloop_runtime::RenderOptions;
 use mockloop_tests::backend::{
     Api, json_body, log_db_path, percentile, with_form, with_json, with_multipart,
 };
+use mockloop_tests::paths::repo_specs_dir;
 use mockloop_tests::{GeneratedMock, MockServer, python};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -981,4 +982,37 @@ fn the_log_sink_process_ends_with_the_mock() {
         "sink orphaned"
     );
     assert_eq!(count_session(&db, "s-killed"), 40);
+}
+
+/// A handler given custom behaviour reads its parameters as the spec
+/// serialises them, typed, through `parameters(request, key)`.
+#[test]
+fn custom_handlers_read_parameters_typed() {
+    let spec = repo_specs_dir().join("openapi30-petstore-expanded.yaml");
+    let mock = GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let main = mock.dir.join("main.py");
+    let source = std::fs::read_to_string(&main).unwrap();
+    let default_body = "    return await mock_response(request, \"GET /pets\")\n";
+    assert!(source.contains(default_body), "{source}");
+    let custom = source
+        .replace(
+            default_body,
+            "    return JSONResponse(parameters(request, \"GET /pets\"))\n",
+        )
+        .replace(
+            "from fastapi.responses import Response\n",
+            "from fastapi.responses import JSONResponse, Response\n\
+             from mockloop_mock.params import parameters\n",
+        );
+    std::fs::write(&main, custom).unwrap();
+    let server = start(&mock);
+    let api = api(&server);
+    let (status, body) = send(api.get("/v2/pets?limit=3&tags=a&tags=b"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"limit": 3, "tags": ["a", "b"]}));
+    assert_eq!(send(api.get("/v2/pets")), (200, json!({})));
+    // The other handlers still answer (and validate) as generated.
+    assert_eq!(send(api.get("/v2/pets/1")).0, 200);
+    assert_eq!(send(api.get("/v2/pets/x")).0, 422);
 }

@@ -39,9 +39,7 @@ pub(super) struct ProjectView<'a> {
     admin_ui: bool,
     operation_count: usize,
     service_name: String,
-    uses_annotated: bool,
     has_route_aliases: bool,
-    fastapi_imports: Vec<&'static str>,
     copied_files: &'static [&'static str],
     operations: Vec<OperationView<'a>>,
     auth: Value,
@@ -69,39 +67,14 @@ struct OperationView<'a> {
     summary: Option<&'a str>,
     deprecated: bool,
     default_status: String,
-    params: Vec<ParamView<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct ParamView<'a> {
-    ident: &'a str,
-    py_type: &'a str,
-    kind: &'static str,
-    alias: Option<&'a str>,
-    optional: bool,
+    /// `limit: int | None (query), ...`: the handler's docstring.
+    params_doc: Option<String>,
 }
 
 impl<'a> ProjectView<'a> {
     pub(super) fn new(spec: &LoadedSpec, model: &'a ApiModel, options: &RenderOptions) -> Self {
         let operations: Vec<OperationView<'a>> =
             model.operations.iter().map(OperationView::new).collect();
-        let mut fastapi_imports = vec!["Request"];
-        for (location, name) in [
-            (ParamLocation::Cookie, "Cookie"),
-            (ParamLocation::Header, "Header"),
-            (ParamLocation::Path, "Path"),
-            (ParamLocation::Query, "Query"),
-        ] {
-            if model
-                .operations
-                .iter()
-                .flat_map(|op| &op.params)
-                .any(|p| p.location == location)
-            {
-                fastapi_imports.push(name);
-            }
-        }
-        fastapi_imports.sort_unstable();
         Self {
             generator_version: GENERATOR_VERSION,
             title: &model.title,
@@ -114,12 +87,10 @@ impl<'a> ProjectView<'a> {
             admin_ui: options.features.get("admin_ui").copied().unwrap_or(false),
             operation_count: model.operation_count(),
             service_name: slug(&model.title, '-'),
-            uses_annotated: model.operations.iter().any(|op| !op.params.is_empty()),
             has_route_aliases: model
                 .operations
                 .iter()
                 .any(|op| !op.route_aliases.is_empty()),
-            fastapi_imports,
             copied_files: IMAGE_FILES,
             operations,
             auth: security::readme_view(spec, model, feature(options, "auth")),
@@ -140,9 +111,6 @@ impl<'a> ProjectView<'a> {
 
 impl<'a> OperationView<'a> {
     fn new(op: &'a Operation) -> Self {
-        let mut params: Vec<ParamView<'a>> = op.params.iter().map(ParamView::new).collect();
-        // Python wants parameters without defaults first.
-        params.sort_by_key(|p| p.optional);
         Self {
             method: op.method.to_ascii_lowercase(),
             route: &op.route,
@@ -156,27 +124,34 @@ impl<'a> OperationView<'a> {
                 .default_response
                 .and_then(|index| op.responses.get(index))
                 .map_or_else(|| "200".to_owned(), |r| r.status_code.to_string()),
-            params,
+            params_doc: params_doc(&op.params),
         }
     }
 }
 
-impl<'a> ParamView<'a> {
-    fn new(param: &'a Param) -> Self {
-        let (kind, alias) = match param.location {
-            ParamLocation::Path => ("Path", None),
-            ParamLocation::Query => ("Query", Some(param.name.as_str())),
-            ParamLocation::Header => ("Header", Some(param.name.as_str())),
-            ParamLocation::Cookie => ("Cookie", Some(param.name.as_str())),
-        };
-        Self {
-            ident: &param.ident,
-            py_type: &param.py_type,
-            kind,
-            alias,
-            optional: !param.required,
-        }
+/// The parameters of a handler as its docstring says them: name, Python
+/// type and where each travels (`parameters(request, key)` reads them).
+fn params_doc(params: &[Param]) -> Option<String> {
+    if params.is_empty() {
+        return None;
     }
+    let listed: Vec<String> = params
+        .iter()
+        .map(|p| {
+            let optional = if p.required { "" } else { " | None" };
+            let location = match p.location {
+                ParamLocation::Path => "path",
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            };
+            format!(
+                "{}: {}{optional} from {location} '{}'",
+                p.ident, p.py_type, p.name
+            )
+        })
+        .collect();
+    Some(format!("Parameters: {}.", listed.join(", ")))
 }
 
 /// The JSON files of the project (manifest, responses, the original spec

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from mockloop_mock import analysis, database, log_query, overrides, scenarios, settings
 from mockloop_mock.behaviour import InputError
 from mockloop_mock.log_writer import LogWriter
+from mockloop_mock.routing import AdminRouter
 
 PREFIX = "/admin/api"
 MAX_BODY = 1_000_000
@@ -58,7 +59,7 @@ def _log_rows(query: dict[str, str], default_limit: int | None) -> dict[str, Any
 
 def create_router(writer: LogWriter | None, started: float) -> APIRouter:
     """The admin routes; ``writer`` is flushed before the log is read."""
-    router = APIRouter(prefix=PREFIX, include_in_schema=False)
+    router = AdminRouter(prefix=PREFIX, include_in_schema=False)
 
     async def read_logs(request: Request, default_limit: int | None) -> dict[str, Any]:
         query = dict(request.query_params)

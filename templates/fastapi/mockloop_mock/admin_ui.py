@@ -14,6 +14,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from mockloop_mock.routing import AdminRouter
+
 PAGE_PATH = Path(__file__).resolve().parent / "static" / "admin.html"
 SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -45,7 +47,7 @@ def create_router() -> APIRouter:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     }
-    router = APIRouter(include_in_schema=False)
+    router = AdminRouter(include_in_schema=False)
 
     @router.get("/admin")
     @router.get("/admin/")

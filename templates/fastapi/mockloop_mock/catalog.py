@@ -9,6 +9,15 @@ from mockloop_mock import settings
 DOCUMENT: dict[str, Any] = settings.load_json(settings.DATA_DIR / "validation.json")
 OPERATIONS: dict[str, dict[str, Any]] = DOCUMENT["operations"]
 
+# The header and cookie parameters each operation reads, by name.
+for _operation in OPERATIONS.values():
+    _operation["header_names"] = [
+        p["name"] for p in _operation["params"] if p["in"] == "header"
+    ]
+    _operation["cookie_names"] = [
+        p["name"] for p in _operation["params"] if p["in"] == "cookie"
+    ]
+
 # (method, FastAPI route or alias) -> operation key, e.g.
 # ("GET", "/v1/pets/{pet_id}").
 ROUTE_KEYS: dict[tuple[str, str], str] = {

@@ -8,8 +8,8 @@ response (bodies up to ``settings.LOG_BODY_LIMIT`` bytes) and hands them to
 the :class:`~mockloop_mock.log_writer.LogWriter` once the response is sent.
 """
 
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -34,7 +34,7 @@ def correlation_id(headers: list[tuple[bytes, bytes]]) -> bytes:
         for name, value in headers:
             if name == wanted and value:
                 return value[:200]
-    return uuid.uuid4().hex.encode("ascii")
+    return os.urandom(16).hex().encode("ascii")
 
 
 def is_admin_path(path: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
-from mockloop_mock import raw_path, schemas
+from mockloop_mock import catalog, raw_path, schemas
 
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -165,3 +165,17 @@ def value(request: Request, param: dict[str, Any]) -> Any:
         raw = request.cookies.get(param["name"])
         return MISSING if raw is None else from_text(raw, param)
     return MISSING
+
+
+def parameters(request: Request, key: str) -> dict[str, Any]:
+    """The parameters of operation ``key`` (``"GET /pets/{petId}"``) read off
+    the request as the API description serialises them, by the Python name
+    its handler's docstring gives; absent ones are left out. For handlers
+    given custom behaviour: ``limit = parameters(request, KEY).get("limit")``.
+    """
+    found = {}
+    for param in catalog.OPERATIONS[key]["params"]:
+        read = value(request, param)
+        if read is not MISSING:
+            found[param["ident"]] = read
+    return found

@@ -69,7 +69,7 @@ async def answer(request: Request, key: str) -> Response:
     status = operation["default"]
     if status is None:
         return Response(status_code=200)
-    return build_response(operation["responses"][status])
+    return documented_response(operation["responses"][status])
 
 
 def stored_response(operation: dict[str, Any], outcome: storage.Outcome) -> Response:
@@ -77,7 +77,7 @@ def stored_response(operation: dict[str, Any], outcome: storage.Outcome) -> Resp
     if outcome.status == 404:
         found = documented(operation, 404)
         if found is not None and found[0] != "default":
-            return build_response(found[1])
+            return documented_response(found[1])
         return JSONResponse(
             {
                 "type": "about:blank",
@@ -165,8 +165,33 @@ def fault_response(operation: dict[str, Any]) -> Response:
     """An injected fault: the first documented 5xx response, else a plain 500."""
     for entry in operation["responses"].values():
         if entry["status_code"] >= 500:
-            return build_response(entry)
+            return documented_response(entry)
     return JSONResponse(FAULT_BODY, status_code=500)
+
+
+class PrebuiltResponse(Response):
+    """A response whose status, headers and body were made once, at first
+    use: the documented responses never change, so each is serialised once."""
+
+    def __init__(self, template: Response) -> None:
+        self.status_code = template.status_code
+        self.background = None
+        self.body = template.body
+        # A copy: middleware may add headers to the list it is given.
+        self.raw_headers = list(template.raw_headers)
+
+
+# Documented response entry (by id; they live as long as OPERATIONS) ->
+# the response made from it.
+_TEMPLATES: dict[int, Response] = {}
+
+
+def documented_response(entry: dict[str, Any]) -> Response:
+    """The response for an entry of ``OPERATIONS``, serialised once."""
+    template = _TEMPLATES.get(id(entry))
+    if template is None:
+        template = _TEMPLATES[id(entry)] = build_response(entry)
+    return PrebuiltResponse(template)
 
 
 def build_response(response: dict[str, Any]) -> Response:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from mockloop_mock import catalog, database, raw_path, scenarios, settings
 from mockloop_mock.admin import PREFIX
+from mockloop_mock.routing import AdminRouter
 
 ENABLED: bool = bool(settings.MANIFEST["features"].get("storage"))
 ENV_ON: bool = settings.env_flag("MOCKLOOP_STORAGE", default=False)
@@ -220,7 +221,7 @@ async def handle(request: Request, key: str) -> Outcome | None:
 
 def create_router() -> APIRouter:
     """``/admin/api/storage``: status, enable, disable, clear."""
-    router = APIRouter(prefix=f"{PREFIX}/storage", include_in_schema=False)
+    router = AdminRouter(prefix=f"{PREFIX}/storage", include_in_schema=False)
 
     def status() -> dict[str, Any]:
         counts = {

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from jsonschema import ValidationError
 from starlette.exceptions import HTTPException
 
-from mockloop_mock import catalog, forms, params, schemas
+from mockloop_mock import catalog, forms, params, raw_path, schemas
+from mockloop_mock.memo import Memo
 
 PROBLEM_TYPE = "urn:mockloop:problem:invalid-request"
 FORM = "application/x-www-form-urlencoded"
@@ -222,14 +223,45 @@ async def body_violations(
     return schema_violations(content[media], instance, "body")
 
 
+PARAMS: Memo[list[dict[str, str]]] = Memo()
+BODIES: Memo[list[dict[str, str]]] = Memo()
+# Bodies up to this size are remembered with their violations.
+MEMO_BODY_LIMIT = 16_384
+
+
+def param_key(request: Request, key: str, operation: dict[str, Any]) -> tuple:
+    """Everything the parameters of ``operation`` are read from."""
+    headers = request.headers
+    return (
+        key,
+        request.scope.get("query_string", b""),
+        tuple(request.path_params.items()),
+        request.scope.get(raw_path.FLAG, False),
+        tuple(tuple(headers.getlist(name)) for name in operation["header_names"]),
+        tuple(request.cookies.get(name) for name in operation["cookie_names"]),
+    )
+
+
 async def request_violations(request: Request, key: str) -> list[dict[str, str]]:
-    """Every problem with a request for operation ``key``."""
+    """Every problem with a request for operation ``key`` (remembered for
+    requests that carry the same parameters and body)."""
     operation = catalog.OPERATIONS.get(key)
     if operation is None:
         return []
-    return param_violations(request, operation) + await body_violations(
-        request, operation
+    found = PARAMS.get(
+        param_key(request, key, operation),
+        lambda: param_violations(request, operation),
     )
+    if operation["body"] is None:
+        return found
+    raw = await request.body()
+    if len(raw) > MEMO_BODY_LIMIT:
+        return found + await body_violations(request, operation)
+    body_key = (key, request.headers.get("content-type"), raw)
+    known = BODIES.entries.get(body_key)
+    if known is None:
+        known = BODIES.put(body_key, await body_violations(request, operation))
+    return found + known
 
 
 def problem_response(violations: list[dict[str, str]]) -> JSONResponse:

@@ -7,11 +7,12 @@ from fastapi.responses import JSONResponse, Response
 
 from mockloop_mock import webhooks
 from mockloop_mock.admin import PREFIX, json_body
+from mockloop_mock.routing import AdminRouter
 
 
 def create_router() -> APIRouter:
     """Register, list, delete, test and fire webhooks; delivery history."""
-    router = APIRouter(prefix=f"{PREFIX}/webhooks", include_in_schema=False)
+    router = AdminRouter(prefix=f"{PREFIX}/webhooks", include_in_schema=False)
 
     @router.get("")
     async def list_webhooks() -> JSONResponse:
