@@ -83,6 +83,7 @@ pub struct LoadedSpec {
 
 mod bundle;
 mod ecma_regex;
+mod keywords;
 mod kind;
 mod names;
 mod pointer;

@@ -122,7 +122,14 @@ impl<'a> Synthesizer<'a> {
     /// each once, in the order they arose.
     pub(crate) fn take_warnings(&mut self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
+        let uncompiled = std::mem::take(&mut self.checker.failures)
+            .into_iter()
+            .map(|reason| {
+                format!("a schema cannot be checked ({reason}); values for it are used unchecked")
+            });
         std::mem::take(&mut self.warnings)
+            .into_iter()
+            .chain(uncompiled)
             .into_iter()
             .filter(|warning| seen.insert(warning.clone()))
             .collect()

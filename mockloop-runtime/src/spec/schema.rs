@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::spec::SpecVersion;
-use crate::spec::ecma_regex;
 use crate::spec::kind::{Kind, Shape};
 use crate::spec::pointer::render;
+use crate::spec::{ecma_regex, keywords};
 
 /// Keywords that describe a schema without constraining it; they stay on the
 /// outside when a schema is wrapped to admit `null`.
@@ -39,8 +39,16 @@ pub(crate) fn normalise(document: &mut Value, version: SpecVersion, warnings: &m
         first_dropped: None,
         patterns: HashMap::new(),
         unusable_patterns: Vec::new(),
+        mended: 0,
+        first_mended: None,
     };
     normaliser.walk(document, Kind::Root, &mut Vec::new());
+    if let Some(first) = &normaliser.first_mended {
+        warnings.push(format!(
+            "{} schemas have keyword values no validator accepts (first at {first}, e.g. `required: true` or `minimum: \"5\"`); they were mended or dropped",
+            normaliser.mended
+        ));
+    }
     if let Some((pattern, at)) = normaliser.unusable_patterns.first() {
         warnings.push(format!(
             "{} patterns are not regular expressions that can be checked and are not enforced (first: {pattern:?} at {at})",
@@ -64,6 +72,9 @@ struct Normaliser {
     patterns: HashMap<String, Option<String>>,
     /// Patterns dropped, with where the first use of each was.
     unusable_patterns: Vec<(String, String)>,
+    /// Schemas with keyword values no validator accepts (`keywords`).
+    mended: usize,
+    first_mended: Option<String>,
 }
 
 impl Normaliser {
@@ -88,6 +99,10 @@ impl Normaliser {
                 if kind == Kind::Schema {
                     self.translate_patterns(map, path);
                     normalise_schema(map);
+                    if keywords::mend(map) {
+                        self.mended += 1;
+                        self.first_mended.get_or_insert_with(|| render(path));
+                    }
                 }
             }
             Value::Array(items) if kind != Kind::Opaque => {

@@ -26,6 +26,9 @@ pub(crate) struct Checker<'a> {
     /// Compiled validators by the schema's JSON text; `None` records a schema
     /// that does not compile.
     cache: HashMap<String, Option<Validator>>,
+    /// Why schemas could not be compiled (each reason once), for warnings:
+    /// values checked against them are taken as they are.
+    pub(crate) failures: Vec<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -40,6 +43,7 @@ impl<'a> Checker<'a> {
         Self {
             registry,
             cache: HashMap::new(),
+            failures: Vec::new(),
         }
     }
 
@@ -89,15 +93,30 @@ impl<'a> Checker<'a> {
     }
 
     /// Compiles `schema` with its internal refs pointing into the document.
-    fn compile(&self, schema: &Value) -> Option<Validator> {
-        let registry = self.registry.as_ref()?;
+    fn compile(&mut self, schema: &Value) -> Option<Validator> {
+        let Some(registry) = self.registry.as_ref() else {
+            self.failed("the document cannot be registered for validation".to_owned());
+            return None;
+        };
         let rewritten = rebase_refs(schema);
-        jsonschema::options()
+        let compiled = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(registry)
             .should_validate_formats(true)
-            .build(&rewritten)
-            .ok()
+            .build(&rewritten);
+        match compiled {
+            Ok(validator) => Some(validator),
+            Err(error) => {
+                self.failed(error.to_string());
+                None
+            }
+        }
+    }
+
+    fn failed(&mut self, reason: String) {
+        if !self.failures.contains(&reason) {
+            self.failures.push(reason);
+        }
     }
 }
 
