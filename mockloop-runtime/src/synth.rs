@@ -130,7 +130,6 @@ impl<'a> Synthesizer<'a> {
         std::mem::take(&mut self.warnings)
             .into_iter()
             .chain(uncompiled)
-            .into_iter()
             .filter(|warning| seen.insert(warning.clone()))
             .collect()
     }
