@@ -97,17 +97,31 @@ def wants_object(field: Any) -> bool:
     )
 
 
+def object_keys(field: Any) -> set[str]:
+    """The property names declared by the objects a field holds (itself or
+    its items, in every branch): what a flattened object is spelled with."""
+    names: set[str] = set()
+    for branch in branches(field):
+        for part in (branch, schemas.subschema(branch, "items")):
+            declared = schemas.resolve(part).get("properties")
+            if isinstance(declared, dict):
+                names.update(declared)
+    return names
+
+
 def lost_fields(grouped: dict[str, list[str]], branch: Any) -> set[str]:
-    """Fields that hold objects but came as repeated plain text (an object
-    flattened to its keys, say) or not at all though required (an empty
+    """Fields that hold objects but came as plain text flattened from them
+    (repeated, or one value naming a property of the object, as common
+    clients send an object's keys) or not at all though required (an empty
     one, flattened to nothing): losses no reading can undo."""
-    lost = {
-        key
-        for key, values in grouped.items()
-        if len(values) > 1
-        and wants_object(field_schema(branch, key))
-        and any(not _is_json(text) for text in values)
-    }
+    lost = set()
+    for key, values in grouped.items():
+        field = field_schema(branch, key)
+        if not wants_object(field):
+            continue
+        plain = {text for text in values if not _is_json(text)}
+        if plain and (len(values) > 1 or plain & object_keys(field)):
+            lost.add(key)
     required = schemas.resolve(branch).get("required", [])
     lost.update(
         key
@@ -123,13 +137,10 @@ def valid_but_for_losses(
     grouped: dict[str, list[str]], candidate: dict[str, Any], branch: Any
 ) -> bool:
     """Whether ``candidate`` is valid against ``branch`` once the fields a
-    client's flattening lost are left out (and not required)."""
+    client's flattening lost are left out (and not required). Fields the
+    branch does not declare are judged by its ``additionalProperties``."""
     lost = lost_fields(grouped, branch)
-    # The branch must also declare every field it keeps, or it would vouch
-    # for values it says nothing about.
-    if not lost or any(
-        field_schema(branch, key) is True for key in grouped if key not in lost
-    ):
+    if not lost:
         return False
     resolved = schemas.resolve(branch)
     relaxed = {
