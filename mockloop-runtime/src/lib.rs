@@ -32,7 +32,10 @@ pub use discovery::{
     Discovery, DiscoveryOptions, GeneratedMock, RunningServer, ServerKind, discover,
 };
 pub use error::{Error, Result, error_chain};
-pub use logs::{LOG_DB_RELATIVE, LogFilter, LogPage, LogStore, RequestLog};
+pub use logs::{
+    LOG_DB_RELATIVE, LogFilter, LogPage, LogStore, RequestLog, database_migrations,
+    database_schema_version, migrate_database,
+};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
 pub use mockloop_macros::ToolInput;

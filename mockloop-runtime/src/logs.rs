@@ -1,6 +1,7 @@
 //! Reading a mock's request log (`<mock_dir>/db/request_logs.db`, table
 //! `request_logs`, written by `mockloop_mock/logging_db.py`) with rusqlite.
 mod filter;
+mod schema;
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use crate::error::{Error, Result};
 
 pub(crate) use filter::CheckedFilter;
 pub use filter::{DEFAULT_LIMIT, LogFilter, MAX_LIMIT};
+pub use schema::{database_migrations, database_schema_version, migrate_database};
 
 /// Where a generated mock keeps its log, relative to its folder.
 pub const LOG_DB_RELATIVE: &str = "db/request_logs.db";

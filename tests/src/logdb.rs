@@ -1,23 +1,9 @@
-//! Synthetic request logs: a SQLite file with the mock's `request_logs`
-//! table (created by the SQL of `templates/fastapi/mockloop_mock/database.py`
-//! itself), filled with rows that are known in advance.
+//! Synthetic request logs: a SQLite file with the mock's schema (the
+//! migrations both engines share, `mockloop_runtime::migrate_database`),
+//! filled with rows that are known in advance.
 use std::path::Path;
 
 use rusqlite::{Connection, params};
-
-/// The generated mock's `database.py`, whose first migration creates the
-/// request log: the tests read the schema from there, so it has one source.
-const DATABASE_PY: &str = include_str!("../../templates/fastapi/mockloop_mock/database.py");
-
-/// The mock's `request_logs` table and indexes: the SQL of migration 1 in
-/// `database.py` (the first triple-quoted string after `MIGRATIONS`).
-pub fn schema() -> rusqlite::Result<&'static str> {
-    let missing = || rusqlite::Error::InvalidQuery;
-    let (_, migrations) = DATABASE_PY.split_once("MIGRATIONS").ok_or_else(missing)?;
-    let (_, first) = migrations.split_once("\"\"\"").ok_or_else(missing)?;
-    let (sql, _) = first.split_once("\"\"\"").ok_or_else(missing)?;
-    Ok(sql)
-}
 
 /// One row to insert.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +30,7 @@ pub struct Row {
 pub fn write(path: &Path, rows: impl IntoIterator<Item = Row>) -> rusqlite::Result<()> {
     let _ = std::fs::remove_file(path);
     let mut conn = Connection::open(path)?;
-    conn.execute_batch(schema()?)?;
+    mockloop_runtime::migrate_database(&conn)?;
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare(

@@ -1016,3 +1016,55 @@ fn custom_handlers_read_parameters_typed() {
     assert_eq!(send(api.get("/v2/pets/1")).0, 200);
     assert_eq!(send(api.get("/v2/pets/x")).0, 422);
 }
+
+/// `(type, name, sql)` of every schema object, and `user_version`.
+fn schema_of(connection: &rusqlite::Connection) -> (Vec<(String, String, String)>, i64) {
+    let mut statement = connection
+        .prepare(
+            "SELECT type, name, COALESCE(sql, '') FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        )
+        .unwrap();
+    let objects = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap();
+    let version = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    (objects, version)
+}
+
+/// The database the FastAPI mock creates is the one the Rust migrations
+/// create (one set of migration files serves both), and the mock runs on a
+/// database the Rust side created.
+#[test]
+fn both_engines_share_one_database_schema() {
+    let native = rusqlite::Connection::open_in_memory().unwrap();
+    mockloop_runtime::migrate_database(&native).unwrap();
+    let expected = schema_of(&native);
+    assert_eq!(
+        expected.1,
+        i64::try_from(mockloop_runtime::database_schema_version()).unwrap()
+    );
+
+    let mock = fixture();
+    let server = start(&mock);
+    assert_eq!(send(api(&server).get("/api/items")).0, 200);
+    let db = log_db_path(&mock.dir);
+    assert!(server.stop(Duration::from_secs(30)));
+    let created_by_python = rusqlite::Connection::open(&db).unwrap();
+    assert_eq!(schema_of(&created_by_python), expected);
+    drop(created_by_python);
+
+    std::fs::remove_dir_all(db.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    mockloop_runtime::migrate_database(&rusqlite::Connection::open(&db).unwrap()).unwrap();
+    let server = start(&mock);
+    let api = api(&server);
+    assert_eq!(send(api.get("/api/items")).0, 200);
+    let (status, found) = api.search(&[("path_pattern", "^/api/items$")]).unwrap();
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total_count"], json!(1), "{found}");
+}

@@ -10,98 +10,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
+# The migrations, in order: ``migrations/NNNN_*.sql``, shared with the
+# native engine (``mockloop-runtime``'s ``logs::migrate``) so both keep one
+# schema. Each moves ``user_version`` up by one.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATIONS: list[str] = [
-    # 1: the request log.
-    """
-    CREATE TABLE IF NOT EXISTS request_logs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        timestamp TEXT NOT NULL,
-        method TEXT NOT NULL,
-        path TEXT NOT NULL,
-        query_params TEXT NOT NULL DEFAULT '',
-        status_code INTEGER NOT NULL,
-        process_time_ms REAL NOT NULL,
-        client_host TEXT,
-        headers TEXT NOT NULL DEFAULT '{}',
-        request_body TEXT,
-        response_body TEXT,
-        response_size INTEGER NOT NULL DEFAULT 0,
-        user_agent TEXT,
-        session_id TEXT,
-        correlation_id TEXT,
-        test_scenario TEXT,
-        is_admin INTEGER NOT NULL DEFAULT 0,
-        operation_key TEXT
-    );
-    CREATE INDEX IF NOT EXISTS idx_logs_timestamp ON request_logs (timestamp);
-    CREATE INDEX IF NOT EXISTS idx_logs_method ON request_logs (method);
-    CREATE INDEX IF NOT EXISTS idx_logs_status ON request_logs (status_code);
-    CREATE INDEX IF NOT EXISTS idx_logs_session ON request_logs (session_id);
-    CREATE INDEX IF NOT EXISTS idx_logs_admin ON request_logs (is_admin);
-    CREATE INDEX IF NOT EXISTS idx_logs_operation ON request_logs (operation_key);
-    """,
-    # 2: scenarios, overrides and the mock's state.
-    """
-    CREATE TABLE IF NOT EXISTS scenarios (
-        name TEXT PRIMARY KEY,
-        description TEXT NOT NULL DEFAULT '',
-        endpoints TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS response_overrides (
-        endpoint TEXT PRIMARY KEY,
-        config TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS mock_state (
-        key TEXT PRIMARY KEY,
-        value TEXT
-    );
-    """,
-    # 3: webhooks, their delivery attempts, and the items of stateful mode.
-    """
-    CREATE TABLE IF NOT EXISTS webhooks (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        url TEXT NOT NULL,
-        events TEXT NOT NULL DEFAULT '[]',
-        secret TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        webhook_id INTEGER,
-        event TEXT NOT NULL,
-        url TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        status_code INTEGER,
-        error TEXT,
-        success INTEGER NOT NULL DEFAULT 0,
-        payload TEXT,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS idx_deliveries_webhook
-        ON webhook_deliveries (webhook_id);
-    CREATE TABLE IF NOT EXISTS stored_items (
-        collection TEXT NOT NULL,
-        item_id TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (collection, item_id)
-    );
-    """,
-    # 4: a scenario can switch stateful mode on.
-    """
-    ALTER TABLE scenarios ADD COLUMN storage INTEGER NOT NULL DEFAULT 0;
-    """,
-    # 5: the method and is_admin indexes go (indexes only: no data). With a
-    # handful of values each they never narrow a search much, and each cost
-    # the request log's writer a B-tree update per row.
-    """
-    DROP INDEX IF EXISTS idx_logs_method;
-    DROP INDEX IF EXISTS idx_logs_admin;
-    """,
+    path.read_text(encoding="utf-8")
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
