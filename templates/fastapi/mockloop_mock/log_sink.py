@@ -57,12 +57,13 @@ def read_frame(stream: BinaryIO) -> tuple[bytes, bytes] | None:
 def serve(path: Path, redactor: Redactor, source: BinaryIO, replies: BinaryIO) -> None:
     """Writes every batch read from ``source`` and acknowledges it."""
     connection = database.connect(path)
+    rows = logging_db.RowMaker(redactor)
     try:
         while (frame := read_frame(source)) is not None:
             kind, payload = frame
             if kind == BATCH:
                 entries = [LogEntry._make(raw) for raw in marshal.loads(payload)]
-                logging_db.insert(connection, entries, redactor)
+                logging_db.insert(connection, entries, rows)
                 replies.write(ACK)
                 replies.flush()
     finally:

@@ -26,7 +26,7 @@ class ThreadWriter:
 
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
-        self.redactor = redactor
+        self.rows = logging_db.RowMaker(redactor)
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(
             target=self._run, name="mockloop-log-writer", daemon=True
@@ -82,7 +82,7 @@ class ThreadWriter:
             except queue.Empty:
                 break
         if entries:
-            logging_db.insert(connection, entries, self.redactor)
+            logging_db.insert(connection, entries, self.rows)
         for waiter in waiters:
             waiter.set()
         return running
