@@ -56,21 +56,10 @@ impl Mode {
 /// Runs `schemathesis run` in `mode` against the mock at `origin`
 /// (e.g. `http://127.0.0.1:4010`) serving its routes under `base_path`
 /// (e.g. `/v1` or `""`), with at most `max_examples` cases per operation.
-/// `spec` is a file or a URL. Returns schemathesis's output; an error when
-/// any check fails.
+/// `spec` is a file or a URL; the operations whose `operationId` is in
+/// `excluded_operation_ids` are left out. Returns schemathesis's output; an
+/// error when any check fails.
 pub fn run(
-    venv: &Venv,
-    spec: &str,
-    origin: &str,
-    base_path: &str,
-    max_examples: u32,
-    mode: Mode,
-) -> Result<String> {
-    run_excluding(venv, spec, origin, base_path, max_examples, mode, &[])
-}
-
-/// [`run`], leaving out the operations with the given `operationId`s.
-pub fn run_excluding(
     venv: &Venv,
     spec: &str,
     origin: &str,

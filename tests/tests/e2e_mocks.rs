@@ -169,7 +169,7 @@ fn run_schemathesis_excluding(spec: &Path, mode: Mode, options: &RenderOptions, 
     let venv = &mock.venv;
     // The mock's own copy of the description, as it serves it.
     let served = format!("{}/openapi.json", server.url());
-    schemathesis::run_excluding(
+    schemathesis::run(
         venv,
         &served,
         &server.url(),

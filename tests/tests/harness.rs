@@ -130,6 +130,7 @@ fn schemathesis_accepts_the_handmade_mock() {
         "/v1",
         5,
         schemathesis::Mode::Conformance,
+        &[],
     )
     .unwrap_or_else(|err| panic!("{err}\n--- server output ---\n{}", server.output()));
     assert!(output.contains("passed"), "{output}");

@@ -16,7 +16,7 @@ mod mcp_common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mcp_common::{PYTHON_MCP, check_schemas, python_tools, start_mock};
+use mcp_common::{PYTHON_MCP, check_schemas, python_client_in, python_tools, start_mock};
 use mockloop_tests::Venv;
 use mockloop_tests::paths::{target_dir, workspace_root};
 use mockloop_tests::venv::{base_python, run};
@@ -44,33 +44,17 @@ fn build_wheel(out: &Path) -> PathBuf {
 }
 
 /// `generate_mock_api` through the official SDK, run by `python`, against
-/// the server `binary`; returns the SDK's report.
+/// the server `binary`, from a folder that is not the workspace (the
+/// binary must carry its templates); returns the SDK's report.
 fn generate_through_sdk(python: &Path, binary: &Path, out: &Path) -> Value {
     let plan = json!([{
         "name": "generate_mock_api",
         "arguments": {"spec_url_or_path": mcp_common::petstore_spec(), "output_dir_name": "pets"},
     }]);
-    let scratch = tempfile::tempdir().unwrap();
-    let plan_path = scratch.path().join("plan.json");
-    std::fs::write(&plan_path, plan.to_string()).unwrap();
-    let script = workspace_root().join("tests/fixtures/mcp_client.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg("stdio")
-        .arg(binary)
-        .arg(&plan_path)
-        .env("MOCKLOOP_OUTPUT_DIR", out)
-        // Not the workspace: the binary must carry its templates.
-        .current_dir(scratch.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "python client failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = binary.to_str().unwrap();
+    let envs = [("MOCKLOOP_OUTPUT_DIR", out)];
+    python_client_in(python, elsewhere.path(), "stdio", target, &plan, &envs)
 }
 
 /// The report lists every tool with a valid schema, the mock was generated,

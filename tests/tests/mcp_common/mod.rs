@@ -313,11 +313,29 @@ pub const PYTHON_MCP: &str = "mcp==1.26.0\n";
 pub fn python_client(mode: &str, target: &str, plan: &Value, envs: &[(&str, &Path)]) -> Value {
     let venv = Venv::for_requirements_text(PYTHON_MCP).unwrap_or_else(|err| panic!("{err}"));
     let dir = tempfile::tempdir().unwrap();
-    let plan_path = dir.path().join("plan.json");
+    python_client_in(&venv.python(), dir.path(), mode, target, plan, envs)
+}
+
+/// [`python_client`] with the SDK of `python` (a venv's interpreter that
+/// has `mcp`), run in `cwd`.
+pub fn python_client_in(
+    python: &Path,
+    cwd: &Path,
+    mode: &str,
+    target: &str,
+    plan: &Value,
+    envs: &[(&str, &Path)],
+) -> Value {
+    let scratch = tempfile::tempdir().unwrap();
+    let plan_path = scratch.path().join("plan.json");
     std::fs::write(&plan_path, plan.to_string()).unwrap();
     let script = mockloop_tests::paths::workspace_root().join("tests/fixtures/mcp_client.py");
-    let mut command = std::process::Command::new(venv.python());
-    command.arg(script).args([mode, target]).arg(&plan_path);
+    let mut command = std::process::Command::new(python);
+    command
+        .arg(script)
+        .args([mode, target])
+        .arg(&plan_path)
+        .current_dir(cwd);
     for (name, value) in envs {
         command.env(name, value);
     }
