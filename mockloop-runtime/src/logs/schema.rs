@@ -15,7 +15,11 @@ pub fn database_migrations() -> Vec<&'static str> {
         .files()
         .filter_map(|file| {
             let name = file.path().file_name()?.to_str()?;
-            let numbered = name.len() > 5 && name[..4].bytes().all(|b| b.is_ascii_digit());
+            let numbered = name.len() > 5
+                && name
+                    .as_bytes()
+                    .get(..4)
+                    .is_some_and(|digits| digits.iter().all(u8::is_ascii_digit));
             (numbered && name.ends_with(".sql"))
                 .then_some(())
                 .and_then(|()| Some((name, file.contents_utf8()?)))
