@@ -60,79 +60,96 @@ const TYPES: &[&str] = &[
 /// Mends or drops the keyword values of one schema object that no validator
 /// accepts; returns whether anything changed.
 pub(crate) fn mend(map: &mut Map<String, Value>) -> bool {
-    let before = map.clone();
+    let mut changed = false;
     for keyword in NUMBERS {
-        mend_number(map, keyword, false);
+        changed |= mend_number(map, keyword, false);
     }
     for keyword in COUNTS {
-        mend_number(map, keyword, true);
+        changed |= mend_number(map, keyword, true);
     }
-    if let Some(Value::Number(step)) = map.get("multipleOf")
-        && step.as_f64().is_none_or(|step| step <= 0.0)
+    changed |= drop_if(map, "multipleOf", |step| {
+        step.as_f64().is_none_or(|step| step <= 0.0)
+    });
+    changed |= mend_type(map);
+    changed |= mend_list(map, "required", Value::is_string, false);
+    if map.get("enum").is_some_and(|value| !value.is_array())
+        && let Some(single) = map.remove("enum")
     {
-        map.remove("multipleOf");
-    }
-    mend_type(map);
-    mend_required(map);
-    match map.get("enum") {
-        Some(Value::Array(_)) | None => {}
-        Some(_) => {
-            if let Some(single) = map.remove("enum") {
-                map.insert("enum".to_owned(), Value::Array(vec![single]));
-            }
-        }
+        map.insert("enum".to_owned(), Value::Array(vec![single]));
+        changed = true;
     }
     for keyword in ["uniqueItems", "deprecated", "readOnly", "writeOnly"] {
-        if map.get(keyword).is_some_and(|value| !value.is_boolean()) {
-            map.remove(keyword);
-        }
+        changed |= drop_if(map, keyword, |value| !value.is_boolean());
     }
     for keyword in ["format", "pattern", "$ref"] {
-        if map.get(keyword).is_some_and(|value| !value.is_string()) {
-            map.remove(keyword);
-        }
+        changed |= drop_if(map, keyword, |value| !value.is_string());
     }
     for keyword in SCHEMAS {
-        if map
-            .get(*keyword)
-            .is_some_and(|value| !value.is_object() && !value.is_boolean() && !value.is_array())
-        {
-            map.remove(*keyword);
-        }
+        changed |= drop_if(map, keyword, |value| {
+            !value.is_object() && !value.is_boolean() && !value.is_array()
+        });
     }
     for keyword in SCHEMA_LISTS {
-        match map.get_mut(*keyword) {
-            Some(Value::Array(items)) => {
-                items.retain(|item| item.is_object() || item.is_boolean());
-                if items.is_empty() {
-                    map.remove(*keyword);
-                }
-            }
-            Some(_) => {
-                map.remove(*keyword);
-            }
-            None => {}
-        }
+        changed |= mend_list(map, keyword, is_schema, true);
     }
     for keyword in SCHEMA_MAPS {
         match map.get_mut(*keyword) {
             Some(Value::Object(entries)) => {
-                entries.retain(|_, item| item.is_object() || item.is_boolean());
+                let before = entries.len();
+                entries.retain(|_, item| is_schema(item));
+                changed |= entries.len() != before;
             }
-            Some(_) => {
-                map.remove(*keyword);
-            }
+            Some(_) => changed |= map.remove(*keyword).is_some(),
             None => {}
         }
     }
-    *map != before
+    changed
+}
+
+/// Whether a value can be a schema (an object or a boolean).
+fn is_schema(value: &Value) -> bool {
+    value.is_object() || value.is_boolean()
+}
+
+/// Removes `keyword` if its value is `bad`; returns whether it did.
+fn drop_if(map: &mut Map<String, Value>, keyword: &str, bad: impl Fn(&Value) -> bool) -> bool {
+    if map.get(keyword).is_some_and(bad) {
+        map.remove(keyword);
+        return true;
+    }
+    false
+}
+
+/// A keyword holding an array: items that are not `good` are left out, and
+/// an empty array too when `non_empty`; anything but an array is dropped.
+fn mend_list(
+    map: &mut Map<String, Value>,
+    keyword: &str,
+    good: impl Fn(&Value) -> bool,
+    non_empty: bool,
+) -> bool {
+    match map.get_mut(keyword) {
+        Some(Value::Array(items)) => {
+            let before = items.len();
+            items.retain(|item| good(item));
+            let changed = items.len() != before;
+            if non_empty && items.is_empty() {
+                map.remove(keyword);
+                return true;
+            }
+            changed
+        }
+        Some(_) => map.remove(keyword).is_some(),
+        None => false,
+    }
 }
 
 /// A number written as a string becomes the number; anything else that is
 /// not a number (or, for counts, not a non-negative integer) is dropped.
-fn mend_number(map: &mut Map<String, Value>, keyword: &str, count: bool) {
+/// Returns whether the value changed.
+fn mend_number(map: &mut Map<String, Value>, keyword: &str, count: bool) -> bool {
     let Some(value) = map.get(keyword) else {
-        return;
+        return false;
     };
     let parsed = match value {
         Value::Number(number) => Some(number.clone()),
@@ -146,48 +163,28 @@ fn mend_number(map: &mut Map<String, Value>, keyword: &str, count: bool) {
                 .as_f64()
                 .is_some_and(|n| n >= 0.0 && n.fract() == 0.0)
     });
-    match usable {
-        Some(number) => {
-            let number = match (count, number.as_f64()) {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                (true, Some(n)) if number.as_u64().is_none() => Value::from(n as u64),
-                _ => Value::Number(number),
-            };
-            map.insert(keyword.to_owned(), number);
-        }
-        None => {
-            map.remove(keyword);
-        }
+    let Some(number) = usable else {
+        map.remove(keyword);
+        return true;
+    };
+    let mended = match (count, number.as_f64()) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        (true, Some(n)) if number.as_u64().is_none() => Value::from(n as u64),
+        _ => Value::Number(number),
+    };
+    if map.get(keyword) == Some(&mended) {
+        return false;
     }
+    map.insert(keyword.to_owned(), mended);
+    true
 }
 
 /// `type`: unknown names are left out (`any` means no type at all).
-fn mend_type(map: &mut Map<String, Value>) {
-    let known = |name: &str| TYPES.contains(&name);
-    match map.get_mut("type") {
-        Some(Value::String(name)) if known(name) => {}
-        Some(Value::Array(names)) => {
-            names.retain(|name| name.as_str().is_some_and(known));
-            if names.is_empty() {
-                map.remove("type");
-            }
-        }
-        Some(_) => {
-            map.remove("type");
-        }
-        None => {}
-    }
-}
-
-/// `required`: an array of names; a boolean (Swagger 1's per-property flag)
-/// or anything else is dropped, as are names that are not strings.
-fn mend_required(map: &mut Map<String, Value>) {
-    match map.get_mut("required") {
-        Some(Value::Array(names)) => names.retain(Value::is_string),
-        Some(_) => {
-            map.remove("required");
-        }
-        None => {}
+fn mend_type(map: &mut Map<String, Value>) -> bool {
+    let known = |name: &Value| name.as_str().is_some_and(|name| TYPES.contains(&name));
+    match map.get("type") {
+        Some(Value::String(_)) => drop_if(map, "type", |name| !known(name)),
+        _ => mend_list(map, "type", known, true),
     }
 }
 

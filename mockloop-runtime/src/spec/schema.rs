@@ -129,9 +129,7 @@ impl Normaliser {
             (Shape::Map(_), _) => {}
         }
     }
-}
 
-impl Normaliser {
     /// Rewrites `pattern` and the keys of `patternProperties` for the regex
     /// engines that check them (see `ecma_regex`); one that none can read is
     /// dropped, so that the rest of the schema is still checked.
