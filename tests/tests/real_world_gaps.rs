@@ -204,6 +204,15 @@ fn real_world_gaps_end_to_end() {
         gaps.status(octets(post("/v2/uploads/any"), "application/json").body("{x")),
         204
     );
+    // Zero bytes are an empty file under `*/*`, but no JSON document.
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/any"), "text/csv").body("")),
+        204
+    );
+    assert_eq!(
+        gaps.status(octets(post("/v2/uploads/any"), "application/json").body("")),
+        422
+    );
     assert_eq!(
         gaps.status(octets(post("/v2/uploads/untyped"), "application/json").body("{not json")),
         204

@@ -35,6 +35,6 @@ class Memo(Generic[T]):
         self.entries[key] = answer
         return answer
 
-    def clear(self) -> None:
-        """Forgets every answer."""
-        self.entries.clear()
+    def find(self, key: Hashable) -> T | None:
+        """The answer remembered for ``key``, if any."""
+        return self.entries.get(key)

@@ -97,7 +97,11 @@ def media_match(content_type: str | None, documented: list[str]) -> str | None:
 def is_json(media: str) -> bool:
     """Whether a media type (or pattern) carries JSON."""
     base = media.split(";", 1)[0].strip().lower()
-    return base in ("application/json", "application/*") or base.endswith("+json")
+    return base == "application/json" or base.endswith("+json")
+
+
+# Documented media types that stand for several.
+WILDCARDS = ("*/*", "application/*")
 
 
 # Keywords that say nothing about a value: a schema of only these accepts any.
@@ -113,21 +117,17 @@ def accepts_anything(schema: Any) -> bool:
     return isinstance(schema, dict) and set(schema) <= ANNOTATIONS
 
 
-def sent_media(request: Request) -> str:
-    """The base of the request's ``Content-Type``, lower-cased (or ``""``)."""
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def opaque(media: str, schema: Any) -> bool:
+def opaque(media: str, schema: Any, sent: str) -> bool:
     """Whether a documented body is taken as any bytes, unparsed: no schema
-    or ``{}``, strings (files) of ``*/*``, and media types mockloop does not
-    read (binary)."""
+    or ``{}``, media types mockloop does not read (binary), and under a
+    wildcard (``*/*``) anything but structured data sent (``sent``, the
+    request's media type) as JSON."""
     base = media.split(";", 1)[0].strip().lower()
     if accepts_anything(schema):
         return True
-    if base in ("*/*", "application/*"):
+    if base in WILDCARDS:
         types = schemas.types_of(schema)
-        return not types or types <= {"string"}
+        return not is_json(sent) or not types or types <= {"string"}
     if base in (FORM, MULTIPART) or is_json(base):
         return False
     return not (base.startswith("text/") and schemas.types_of(schema) <= {"string"})
@@ -136,7 +136,8 @@ def opaque(media: str, schema: Any) -> bool:
 async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -> Any:
     """The body as a JSON value; ``MISSING`` when it cannot be checked."""
     base = media.split(";", 1)[0].strip().lower()
-    if opaque(base, schema):
+    sent = request.headers.get("content-type", "")
+    if opaque(base, schema, sent):
         return params.MISSING
     if base == FORM:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -156,11 +157,8 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
             for key, item in form.multi_items()
         ]
         return forms.read(pairs, schema)
-    if base in ("*/*", "application/*"):
-        # Structured data documented under a wildcard is checked when it
-        # comes as JSON; any other bytes are taken as they are.
-        if not is_json(sent_media(request)):
-            return params.MISSING
+    if base in WILDCARDS:
+        # JSON that does not parse is just bytes, which a wildcard takes.
         try:
             return json.loads(raw)
         except ValueError:
@@ -170,16 +168,16 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
     return raw.decode("utf-8", errors="replace")
 
 
-def empty_body_instance(media: str, schema: Any) -> Any:
-    """What a zero-byte body sent as ``media`` is: ``{}`` for a form, ``""``
-    for text, ``MISSING`` (any bytes, unchecked) for a binary or untyped
-    body, ``None`` when it is no body of that type (JSON)."""
+def empty_body_instance(media: str, schema: Any, sent: str) -> Any:
+    """What a zero-byte body sent (as ``sent``) for ``media`` is: ``{}`` for
+    a form, ``""`` for text, ``MISSING`` (any bytes, unchecked) for a binary
+    or untyped body, ``None`` when it is no body of that type (JSON)."""
     base = media.split(";", 1)[0].strip().lower()
     if base in (FORM, MULTIPART):
         return {} if "object" in schemas.types_of(schema) else params.MISSING
-    if opaque(base, schema):
+    if opaque(base, schema, sent):
         return params.MISSING
-    if is_json(base):
+    if is_json(base) or base in WILDCARDS:
         return None
     return ""
 
@@ -199,7 +197,7 @@ async def body_violations(
         # Zero bytes sent with a documented Content-Type are a body of that
         # type (an empty form, an empty file); without one, no body at all.
         instance = (
-            empty_body_instance(media, content[media])
+            empty_body_instance(media, content[media], content_type)
             if media is not None and content_type
             else None
         )
@@ -258,7 +256,7 @@ async def request_violations(request: Request, key: str) -> list[dict[str, str]]
     if len(raw) > MEMO_BODY_LIMIT:
         return found + await body_violations(request, operation)
     body_key = (key, request.headers.get("content-type"), raw)
-    known = BODIES.entries.get(body_key)
+    known = BODIES.find(body_key)
     if known is None:
         known = BODIES.put(body_key, await body_violations(request, operation))
     return found + known
