@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use mockloop_runtime::{RenderOptions, generate_project};
 
 mod analyze;
+mod serve;
 
 pub use analyze::AnalyzeArgs;
 pub use mockloop_runtime::error_chain;
+pub use serve::ServeArgs;
 
 /// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
 ///
@@ -30,6 +32,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Serve MCP over streamable HTTP at http://BIND/mcp.
     Http(HttpArgs),
+    /// Serve mocks natively (no Python): specs or generated mock folders.
+    Serve(ServeArgs),
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
     Analyze(AnalyzeArgs),
 }
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         Some(Command::Generate(args)) => generate(&args),
         Some(Command::Http(args)) => serve(crate::serve_http(args.bind)),
         Some(Command::Analyze(args)) => analyze::run(&args),
+        Some(Command::Serve(args)) => serve::run(&args),
         None => serve(crate::serve_stdio()),
     }
 }

@@ -173,6 +173,22 @@ pub enum Error {
         /// The mock's error message, or the body.
         message: String,
     },
+    /// A mock folder cannot be served: a file is missing or malformed.
+    #[error("cannot serve the mock in {}: {reason}", path.display())]
+    MockFolder {
+        /// The mock's folder (or the file in it).
+        path: PathBuf,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The native engine could not start or run.
+    #[error("cannot serve {what}: {reason}")]
+    Serve {
+        /// What was being served (an address, a database).
+        what: String,
+        /// What went wrong, in words.
+        reason: String,
+    },
 }
 
 /// A `Result` whose error is [`Error`].

@@ -17,6 +17,7 @@ mod error;
 mod logs;
 mod model;
 mod render;
+mod serve;
 mod spec;
 mod synth;
 mod tool_input;
@@ -41,6 +42,9 @@ pub use logs::{
 pub use mockloop_macros::ToolInput;
 pub use render::{
     GeneratedProject, RenderOptions, generate_project, render_project, write_project,
+};
+pub use serve::{
+    MockFiles, NativeServer, ServeOptions, ServedMock, load_sources, start as start_native,
 };
 pub use spec::{LoadedSpec, SpecVersion, load_spec, load_spec_str};
 #[doc(hidden)]

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::ApiModel;
 use crate::spec::{LoadedSpec, load_spec};
 
+pub(crate) use env::embedded_file;
 pub use output::write_project;
 
 /// How to generate a mock.

@@ -118,6 +118,27 @@ impl<'a> Synthesizer<'a> {
         best
     }
 
+    /// A fresh value for `schema` made from its keywords alone (no spec
+    /// examples, no realistic hints), for `Prefer: dynamic=true`; `None`
+    /// when no valid one came out of a few attempts.
+    pub(crate) fn fresh_value(&mut self, schema: &Value, seed: u64) -> Option<Value> {
+        for attempt in 0..ATTEMPTS {
+            let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(attempt));
+            let value = Gen::new(
+                self.document,
+                &mut self.checker,
+                &mut self.patterns,
+                rng,
+                vec![String::new()],
+            )
+            .any(schema, "");
+            if self.checker.is_valid(schema, &value) != Some(false) {
+                return Some(value);
+            }
+        }
+        None
+    }
+
     /// The warnings gathered so far (values that could not be made valid),
     /// each once, in the order they arose.
     pub(crate) fn take_warnings(&mut self) -> Vec<String> {

@@ -46,6 +46,13 @@ pub(super) fn environment() -> Result<Environment<'static>, Error> {
     Ok(env)
 }
 
+/// One embedded file's text, e.g. `fastapi/mockloop_mock/static/admin.html`.
+pub(crate) fn embedded_file(path: &str) -> Option<&'static str> {
+    TEMPLATES
+        .get_file(path)
+        .and_then(|file| file.contents_utf8())
+}
+
 /// The embedded files below `folder` that are copied verbatim (not `.j2`).
 pub(super) fn static_files(folder: &str) -> Vec<(String, &'static str)> {
     let mut files = Vec::new();

@@ -1,0 +1,260 @@
+//! Writing the request log off the request path: requests hand raw entries
+//! to a bounded channel; one writer thread converts (redacts) them and
+//! inserts them in batches, one transaction each, into the same
+//! `request_logs` table the FastAPI mock writes.
+//!
+//! A full channel makes the request that finds it full wait for room (it
+//! never blocks a thread, and no entry is dropped); such waits are counted
+//! and shown in `/admin/api/info`, so back-pressure is measured.
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use rusqlite::{Connection, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::redaction::Redactor;
+use super::state::connect;
+use crate::error::Result;
+
+/// Entries the channel holds before requests wait for the writer.
+const CAPACITY: usize = 16_384;
+/// Most entries in one transaction.
+const BATCH_SIZE: usize = 1_000;
+/// How long the writer collects a small batch before writing it.
+const BATCH_WAIT: Duration = Duration::from_millis(50);
+
+const INSERT: &str = "INSERT INTO request_logs (timestamp, method, path, query_params, status_code, \
+     process_time_ms, client_host, headers, request_body, response_body, response_size, \
+     user_agent, session_id, correlation_id, test_scenario, is_admin, operation_key) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// One request as the server saw it, before any conversion.
+#[derive(Debug)]
+pub(crate) struct LogEntry {
+    pub(crate) started: SystemTime,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) status_code: u16,
+    pub(crate) process_time_ms: f64,
+    pub(crate) client_host: Option<String>,
+    /// Lower-case names, values as Latin-1 text.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) request_body: bytes::Bytes,
+    pub(crate) response_body: bytes::Bytes,
+    pub(crate) response_size: usize,
+    pub(crate) correlation_id: String,
+    pub(crate) test_scenario: Option<String>,
+    pub(crate) is_admin: bool,
+    pub(crate) operation_key: Option<String>,
+}
+
+enum Message {
+    Entry(Box<LogEntry>),
+    Flush(oneshot::Sender<()>),
+    /// Write what is pending and stop.
+    Close,
+}
+
+/// Counters of the writer, for `/admin/api/info`.
+#[derive(Debug, Default)]
+pub(crate) struct LogStats {
+    pub(crate) written: AtomicU64,
+    pub(crate) waits: AtomicU64,
+    pub(crate) failures: AtomicU64,
+}
+
+/// The requests' end of the log.
+#[derive(Clone)]
+pub(crate) struct LogWriter {
+    sender: mpsc::Sender<Message>,
+    pub(crate) stats: Arc<LogStats>,
+    /// Bodies are captured up to this many bytes.
+    pub(crate) body_limit: usize,
+}
+
+/// The writer thread, joined at shutdown.
+pub(crate) struct LogThread {
+    handle: std::thread::JoinHandle<()>,
+}
+
+impl LogThread {
+    /// Waits until everything submitted before the last sender was dropped
+    /// is written.
+    pub(crate) fn join(self) {
+        if self.handle.join().is_err() {
+            tracing::error!("the request log's writer thread panicked");
+        }
+    }
+}
+
+impl LogWriter {
+    /// Opens the log at `path` and starts its writer thread.
+    pub(crate) fn start(
+        path: &Path,
+        redactor: Redactor,
+        body_limit: usize,
+    ) -> Result<(Self, LogThread)> {
+        let connection = connect(path)?;
+        let (sender, receiver) = mpsc::channel(CAPACITY);
+        let stats = Arc::new(LogStats::default());
+        let thread_stats = Arc::clone(&stats);
+        let db_path = path.to_path_buf();
+        let handle = std::thread::Builder::new()
+            .name("mockloop-log".to_owned())
+            .spawn(move || run(connection, receiver, redactor, &thread_stats, &db_path))
+            .map_err(|err| crate::error::Error::Serve {
+                what: path.display().to_string(),
+                reason: format!("cannot start the log writer: {err}"),
+            })?;
+        Ok((
+            Self {
+                sender,
+                stats,
+                body_limit,
+            },
+            LogThread { handle },
+        ))
+    }
+
+    /// Hands an entry to the writer; waits for room if the channel is full.
+    pub(crate) async fn submit(&self, entry: LogEntry) {
+        match self.sender.try_send(Message::Entry(Box::new(entry))) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                self.stats.waits.fetch_add(1, Ordering::Relaxed);
+                let _ = self.sender.send(message).await;
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Asks the writer to write what it has and stop.
+    pub(crate) async fn close(&self) {
+        let _ = self.sender.send(Message::Close).await;
+    }
+
+    /// Waits until every entry submitted so far is written.
+    pub(crate) async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+fn run(
+    mut connection: Connection,
+    mut receiver: mpsc::Receiver<Message>,
+    redactor: Redactor,
+    stats: &LogStats,
+    path: &Path,
+) {
+    let mut batch: Vec<Box<LogEntry>> = Vec::with_capacity(BATCH_SIZE);
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut closing = false;
+    while let Some(first) = receiver.blocking_recv() {
+        let started = Instant::now();
+        let mut message = Some(first);
+        loop {
+            match message.take() {
+                Some(Message::Entry(entry)) => batch.push(entry),
+                Some(Message::Flush(done)) => {
+                    waiting.push(done);
+                    break;
+                }
+                Some(Message::Close) => {
+                    closing = true;
+                    break;
+                }
+                None => {}
+            }
+            if batch.len() >= BATCH_SIZE {
+                break;
+            }
+            match receiver.try_recv() {
+                Ok(next) => message = Some(next),
+                Err(mpsc::error::TryRecvError::Empty) if started.elapsed() < BATCH_WAIT => {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(_) => break,
+            }
+        }
+        insert(&mut connection, &batch, &redactor, stats, path);
+        batch.clear();
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+        if closing {
+            break;
+        }
+    }
+}
+
+fn insert(
+    connection: &mut Connection,
+    batch: &[Box<LogEntry>],
+    redactor: &Redactor,
+    stats: &LogStats,
+    path: &Path,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let outcome = (|| -> rusqlite::Result<()> {
+        let transaction = connection.transaction()?;
+        {
+            let mut statement = transaction.prepare_cached(INSERT)?;
+            for entry in batch {
+                let (headers, user_agent, session_id) = redactor.headers(&entry.headers);
+                statement.execute(params![
+                    timestamp(entry.started),
+                    entry.method,
+                    entry.path,
+                    redactor.query(&entry.query),
+                    entry.status_code,
+                    entry.process_time_ms,
+                    entry.client_host,
+                    headers,
+                    body(&entry.request_body, redactor),
+                    body(&entry.response_body, redactor),
+                    entry.response_size as i64,
+                    user_agent,
+                    session_id,
+                    entry.correlation_id,
+                    entry.test_scenario,
+                    i64::from(entry.is_admin),
+                    entry.operation_key,
+                ])?;
+            }
+        }
+        transaction.commit()
+    })();
+    match outcome {
+        Ok(()) => {
+            stats
+                .written
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
+        Err(err) => {
+            stats.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("cannot write the request log {}: {err}", path.display());
+        }
+    }
+}
+
+fn body(data: &[u8], redactor: &Redactor) -> Option<String> {
+    if data.is_empty() {
+        return None;
+    }
+    Some(redactor.body(String::from_utf8_lossy(data).into_owned()))
+}
+
+/// `2024-05-01T12:00:00.123Z`: UTC, with milliseconds.
+fn timestamp(moment: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(moment)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
