@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use mockloop_runtime::{RenderOptions, generate_project};
 
 use crate::error::{Error, Result};
-use crate::server::{MockServer, START_TIMEOUT};
+use crate::server::{Engine, MockServer, START_TIMEOUT};
 use crate::venv::Venv;
 
 /// A generated mock (`<temp>/mock`) and its venv; the folder is removed
@@ -54,5 +54,15 @@ impl GeneratedMock {
     /// Starts the mock with extra environment variables.
     pub fn start_with_env(&self, env: &[(&str, &str)]) -> Result<MockServer> {
         MockServer::start_with_env(&self.dir, &self.venv, START_TIMEOUT, env)
+    }
+
+    /// Starts the mock on `engine`.
+    pub fn start_on(&self, engine: Engine) -> Result<MockServer> {
+        self.start_on_with_env(engine, &[])
+    }
+
+    /// Starts the mock on `engine` with extra environment variables.
+    pub fn start_on_with_env(&self, engine: Engine, env: &[(&str, &str)]) -> Result<MockServer> {
+        MockServer::start_engine(engine, &self.dir, &self.venv, START_TIMEOUT, env)
     }
 }

@@ -20,5 +20,27 @@ pub mod venv;
 pub use conformance::{Failure, Report, Secrets, check_all};
 pub use error::{Error, Result};
 pub use fixture::GeneratedMock;
-pub use server::MockServer;
+pub use server::{Engine, MockServer};
 pub use venv::Venv;
+
+/// Runs each named test function (`fn name(engine: Engine)`) once per
+/// engine, as the tests `name::fastapi` and `name::native`: one behaviour,
+/// pinned once, checked on both engines.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn fastapi() {
+                    super::$name($crate::Engine::FastApi);
+                }
+
+                #[test]
+                fn native() {
+                    super::$name($crate::Engine::Native);
+                }
+            }
+        )*
+    };
+}

@@ -27,6 +27,29 @@ from uvicorn.main import main
 main()
 ";
 
+/// Which engine serves a mock: the generated FastAPI project under
+/// uvicorn, or `mockloop-mcp serve` on the same folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// uvicorn running the generated `main:app`.
+    FastApi,
+    /// The native engine, `mockloop-mcp serve <mock folder>`.
+    Native,
+}
+
+impl Engine {
+    /// Both engines, FastAPI first.
+    pub const ALL: [Engine; 2] = [Engine::FastApi, Engine::Native];
+
+    /// What `/health` says the engine is.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::FastApi => "fastapi",
+            Engine::Native => "native",
+        }
+    }
+}
+
 /// A running mock server; killed when dropped (also during a panic).
 #[derive(Debug)]
 pub struct MockServer {
@@ -59,6 +82,23 @@ impl MockServer {
         timeout: Duration,
         env: &[(&str, &str)],
     ) -> Result<Self> {
+        Self::start_engine(Engine::FastApi, mock_dir, venv, timeout, env)
+    }
+
+    /// Starts the mock in `mock_dir` on `engine` (the venv is used by the
+    /// FastAPI engine only) and waits until `GET /health` answers 2xx.
+    pub fn start_engine(
+        engine: Engine,
+        mock_dir: &Path,
+        venv: &Venv,
+        timeout: Duration,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
+        if engine == Engine::Native {
+            let mut server = Self::spawn_native(mock_dir, env)?;
+            server.wait_native(timeout)?;
+            return Ok(server);
+        }
         let mut last = None;
         // A port found free can be taken by someone else before uvicorn binds
         // it; that shows as "address already in use", and a new port is tried.
@@ -113,6 +153,83 @@ impl MockServer {
             port,
             dir: mock_dir.to_path_buf(),
         })
+    }
+
+    /// `mockloop-mcp serve <dir> --port 0`: the port is read from its
+    /// first line; it stops when its stdin closes, so it cannot outlive
+    /// the test.
+    fn spawn_native(mock_dir: &Path, env: &[(&str, &str)]) -> Result<Self> {
+        let binary = crate::binary::mockloop_mcp()?;
+        let mut command = Command::new(&binary);
+        command.envs(env.iter().copied());
+        command
+            .arg("serve")
+            .arg(mock_dir)
+            .args(["--port", "0", "--stop-on-stdin-close"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|err| Error::ServerStart {
+            dir: mock_dir.to_path_buf(),
+            reason: format!("cannot run {}: {err}", binary.display()),
+            output: String::new(),
+        })?;
+        let output = Arc::new(Mutex::new(String::new()));
+        if let Some(stdout) = child.stdout.take() {
+            capture(stdout, Arc::clone(&output));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            capture(stderr, Arc::clone(&output));
+        }
+        Ok(Self {
+            stdin: child.stdin.take(),
+            child,
+            output,
+            port: 0,
+            dir: mock_dir.to_path_buf(),
+        })
+    }
+
+    fn wait_native(&mut self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                return Err(self.start_error(format!("the process exited with {status}")));
+            }
+            let port = self.output().lines().find_map(|line| {
+                let rest = line.split(" at http://127.0.0.1:").nth(1)?;
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u16>()
+                    .ok()
+            });
+            if let Some(port) = port {
+                self.port = port;
+                let remaining = timeout.saturating_sub(started.elapsed());
+                return self.wait_healthy_native(remaining);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(self.start_error(format!("no \"Serving ... at\" line within {timeout:?}")))
+    }
+
+    fn wait_healthy_native(&mut self, timeout: Duration) -> Result<()> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(Error::Client)?;
+        let started = Instant::now();
+        let mut last = String::from("no answer yet");
+        while started.elapsed() < timeout {
+            match client.get(format!("{}/health", self.url())).send() {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => last = format!("GET /health answered {}", response.status()),
+                Err(err) => last = format!("GET /health: {err}"),
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(self.start_error(format!("no 2xx from /health within {timeout:?} ({last})")))
     }
 
     fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {

@@ -16,7 +16,7 @@ use mockloop_tests::backend::{
     Api, json_body, log_db_path, percentile, with_form, with_json, with_multipart,
 };
 use mockloop_tests::paths::repo_specs_dir;
-use mockloop_tests::{GeneratedMock, MockServer, python};
+use mockloop_tests::{Engine, GeneratedMock, MockServer, on_both_engines, python};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -31,9 +31,28 @@ fn fixture() -> GeneratedMock {
     GeneratedMock::from_text("backend.yaml", SPEC, &options).unwrap_or_else(|err| panic!("{err}"))
 }
 
-fn start(mock: &GeneratedMock) -> MockServer {
-    mock.start().unwrap_or_else(|err| panic!("{err}"))
+fn start(mock: &GeneratedMock, engine: Engine) -> MockServer {
+    mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"))
 }
+
+/// The engine that is not `engine`.
+fn other(engine: Engine) -> Engine {
+    match engine {
+        Engine::FastApi => Engine::Native,
+        Engine::Native => Engine::FastApi,
+    }
+}
+
+on_both_engines!(
+    every_request_is_logged_with_its_fields_and_secrets_redacted,
+    each_search_filter_returns_exactly_the_matching_rows,
+    analyze_agrees_with_an_independent_computation,
+    scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart,
+    a_change_made_through_one_process_reaches_the_others,
+    invalid_requests_get_problem_json_and_valid_ones_pass,
+    bad_admin_input_gets_a_4xx_json_error,
+    n_requests_give_n_rows_after_a_clean_shutdown
+);
 
 fn api(server: &MockServer) -> Api {
     Api::new(&server.url()).unwrap()
@@ -134,10 +153,9 @@ fn drive_traffic(api: &Api, session: &str) -> usize {
     sent
 }
 
-#[test]
-fn every_request_is_logged_with_its_fields_and_secrets_redacted() {
+fn every_request_is_logged_with_its_fields_and_secrets_redacted(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     let sent = drive_traffic(&api, "s-fields");
     let response = api
@@ -232,10 +250,9 @@ fn ids_newest_first<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<i64> {
     ids
 }
 
-#[test]
-fn each_search_filter_returns_exactly_the_matching_rows() {
+fn each_search_filter_returns_exactly_the_matching_rows(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     drive_traffic(&api, "s-one");
     std::thread::sleep(Duration::from_millis(20));
@@ -317,10 +334,9 @@ fn shift_two_hours(ts: &str) -> Option<String> {
     (hour < 22).then(|| format!("{}{:02}{}+02:00", &ts[..11], hour + 2, &ts[13..23]))
 }
 
-#[test]
-fn analyze_agrees_with_an_independent_computation() {
+fn analyze_agrees_with_an_independent_computation(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     drive_traffic(&api, "s-analyze");
     drive_traffic(&api, "s-other");
@@ -406,10 +422,9 @@ fn close(actual: &Value, expected: f64, what: &str) {
     );
 }
 
-#[test]
-fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
+fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     let item = || api.get("/api/items/1").header("X-Trace", "ab");
 
@@ -469,9 +484,10 @@ fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
         .unwrap();
     assert_eq!(found["logs"][0]["test_scenario"], "outage");
 
-    // Both survive a restart.
+    // Both survive a restart, on the other engine too: the engines are
+    // interchangeable on one folder.
     assert!(server.stop(Duration::from_secs(10)), "no clean shutdown");
-    let server = start(&fixture);
+    let server = start(&fixture, other(engine));
     let api = Api::new(&server.url()).unwrap();
     let (_, active) = send(api.get("/admin/api/mock-data/scenarios/active"));
     assert_eq!(active["active"], "outage", "{active}");
@@ -516,11 +532,10 @@ fn scenarios_overrides_and_prefer_change_responses_live_and_after_a_restart() {
 /// Several processes serving one mock (`uvicorn --workers N`, here two
 /// servers of one folder) share its database: a change made through one is
 /// seen by the other on its next request, without a restart.
-#[test]
-fn a_change_made_through_one_process_reaches_the_others() {
+fn a_change_made_through_one_process_reaches_the_others(engine: Engine) {
     let fixture = fixture();
-    let first = start(&fixture);
-    let second = start(&fixture);
+    let first = start(&fixture, engine);
+    let second = start(&fixture, other(engine));
     let (one, two) = (api(&first), api(&second));
     assert_eq!(send(two.get("/api/items")).0, 200);
 
@@ -571,10 +586,9 @@ fn violations(response: reqwest::blocking::Response) -> Vec<String> {
     found
 }
 
-#[test]
-fn invalid_requests_get_problem_json_and_valid_ones_pass() {
+fn invalid_requests_get_problem_json_and_valid_ones_pass(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     let ok = |request: reqwest::blocking::RequestBuilder| {
         let response = request.send().unwrap();
@@ -717,7 +731,7 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
         ["body.until"]
     );
     let lenient = fixture
-        .start_with_env(&[("MOCKLOOP_STRICT_FORMATS", "off")])
+        .start_on_with_env(engine, &[("MOCKLOOP_STRICT_FORMATS", "off")])
         .unwrap_or_else(|err| panic!("{err}"));
     let lenient = Api::new(&lenient.url()).unwrap();
     ok(with_form(
@@ -749,10 +763,9 @@ fn invalid_requests_get_problem_json_and_valid_ones_pass() {
     );
 }
 
-#[test]
-fn bad_admin_input_gets_a_4xx_json_error() {
+fn bad_admin_input_gets_a_4xx_json_error(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture);
+    let server = start(&fixture, engine);
     let api = api(&server);
     let cases: Vec<(reqwest::blocking::RequestBuilder, u16)> = vec![
         (api.get("/admin/api/logs/search?limit=abc"), 400),
@@ -865,13 +878,13 @@ fn count_session(db: &Path, session: &str) -> usize {
         .count()
 }
 
-#[test]
-fn n_requests_give_n_rows_after_a_clean_shutdown() {
+fn n_requests_give_n_rows_after_a_clean_shutdown(engine: Engine) {
     let fixture = fixture();
-    // The default log sink process, and the in-thread writer.
+    // The default log sink process, and the in-thread writer (one writer
+    // thread on the native engine, whatever the setting).
     for sink in ["process", "thread"] {
         let server = fixture
-            .start_with_env(&[("MOCKLOOP_LOG_SINK", sink)])
+            .start_on_with_env(engine, &[("MOCKLOOP_LOG_SINK", sink)])
             .unwrap_or_else(|err| panic!("{err}"));
         let session = format!("s-count-{sink}");
         send_tagged(&api(&server), &session, 300);
@@ -924,7 +937,7 @@ fn wait_until_gone(pids: &[u32], timeout: Duration) -> bool {
 fn rows_are_written_even_when_the_log_sink_process_dies() {
     let fixture = fixture();
     let db = log_db_path(&fixture.dir);
-    let server = start(&fixture);
+    let server = start(&fixture, Engine::FastApi);
     let api = api(&server);
     send_tagged(&api, "s-before-kill", 50);
     // A search flushes the log, so these rows are in before the kill.
@@ -958,7 +971,7 @@ fn the_log_sink_process_ends_with_the_mock() {
     let fixture = fixture();
     let db = log_db_path(&fixture.dir);
     // A clean stop: the sink writes what it was sent, then exits.
-    let server = start(&fixture);
+    let server = start(&fixture, Engine::FastApi);
     send_tagged(&api(&server), "s-clean", 40);
     let sinks = log_sink_pids(&db);
     assert_eq!(sinks.len(), 1, "{sinks:?}");
@@ -969,7 +982,7 @@ fn the_log_sink_process_ends_with_the_mock() {
     );
     assert_eq!(count_session(&db, "s-clean"), 40);
     // The mock killed outright: the sink sees its input end and exits too.
-    let server = start(&fixture);
+    let server = start(&fixture, Engine::FastApi);
     let api = api(&server);
     send_tagged(&api, "s-killed", 40);
     let (status, _) = api.search(&[("session_id", "s-killed")]).unwrap();
@@ -1006,7 +1019,7 @@ fn custom_handlers_read_parameters_typed() {
              from mockloop_mock.params import parameters\n",
         );
     std::fs::write(&main, custom).unwrap();
-    let server = start(&mock);
+    let server = start(&mock, Engine::FastApi);
     let api = api(&server);
     let (status, body) = send(api.get("/v2/pets?limit=3&tags=a&tags=b"));
     assert_eq!(status, 200, "{body}");
@@ -1050,7 +1063,7 @@ fn both_engines_share_one_database_schema() {
     );
 
     let mock = fixture();
-    let server = start(&mock);
+    let server = start(&mock, Engine::FastApi);
     assert_eq!(send(api(&server).get("/api/items")).0, 200);
     let db = log_db_path(&mock.dir);
     assert!(server.stop(Duration::from_secs(30)));
@@ -1061,7 +1074,7 @@ fn both_engines_share_one_database_schema() {
     std::fs::remove_dir_all(db.parent().unwrap()).unwrap();
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     mockloop_runtime::migrate_database(&rusqlite::Connection::open(&db).unwrap()).unwrap();
-    let server = start(&mock);
+    let server = start(&mock, Engine::FastApi);
     let api = api(&server);
     assert_eq!(send(api.get("/api/items")).0, 200);
     let (status, found) = api.search(&[("path_pattern", "^/api/items$")]).unwrap();

@@ -1,5 +1,6 @@
 """The FastAPI application and the mock's own endpoints."""
 
+import html
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ def health_payload() -> dict[str, Any]:
     manifest = settings.MANIFEST
     return {
         "status": "ok",
+        "engine": "fastapi",
         "mockloop": {
             "generator_version": manifest["generator_version"],
             "api_title": manifest["api"]["title"],
@@ -110,7 +112,8 @@ def create_app() -> FastAPI:
         async def docs() -> HTMLResponse:
             return get_swagger_ui_html(
                 openapi_url="/openapi.json",
-                title=f"{manifest['api']['title']} (mock)",
+                # The title is spec text: escaped, as the page does not.
+                title=html.escape(f"{manifest['api']['title']} (mock)"),
             )
 
     features.install(app)
