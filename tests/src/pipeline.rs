@@ -11,7 +11,7 @@ use mockloop_runtime::{ApiModel, RenderOptions, generate_project, load_spec};
 
 use crate::conformance::{self, check_all};
 use crate::python;
-use crate::server::MockServer;
+use crate::server::{Engine, MockServer, START_TIMEOUT};
 use crate::venv::Venv;
 
 /// What happened to one spec.
@@ -52,8 +52,14 @@ impl fmt::Display for Outcome {
 }
 
 /// Runs [`exercise`] on every spec with `workers` threads, generating into
-/// folders under `out_base`; outcomes in the order of `specs`.
-pub fn exercise_all(specs: &[PathBuf], out_base: &Path, workers: usize) -> Vec<Outcome> {
+/// folders under `out_base`, serving on `engine`; outcomes in the order of
+/// `specs`.
+pub fn exercise_all(
+    specs: &[PathBuf],
+    out_base: &Path,
+    workers: usize,
+    engine: Engine,
+) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -64,7 +70,7 @@ pub fn exercise_all(specs: &[PathBuf], out_base: &Path, workers: usize) -> Vec<O
                     let Some(spec) = specs.get(index) else {
                         break;
                     };
-                    let outcome = exercise(spec, &out_base.join(format!("{index:03}")));
+                    let outcome = exercise(spec, &out_base.join(format!("{index:03}")), engine);
                     eprint!("{outcome}");
                     if let Ok(mut list) = outcomes.lock() {
                         list.push((index, outcome));
@@ -88,8 +94,9 @@ pub fn failures(outcomes: &[Outcome]) -> String {
 }
 
 /// Generates the mock for `spec` under `out_base` and puts it through every
-/// check; the first failing stage ends the run.
-pub fn exercise(spec: &Path, out_base: &Path) -> Outcome {
+/// check, served on `engine` (the Python is linted on the FastAPI run); the
+/// first failing stage ends the run.
+pub fn exercise(spec: &Path, out_base: &Path, engine: Engine) -> Outcome {
     let started = Instant::now();
     let mut outcome = Outcome {
         spec: spec.to_path_buf(),
@@ -98,14 +105,19 @@ pub fn exercise(spec: &Path, out_base: &Path) -> Outcome {
         problems: Vec::new(),
         elapsed: Duration::ZERO,
     };
-    if let Err(problem) = run_stages(spec, out_base, &mut outcome) {
+    if let Err(problem) = run_stages(spec, out_base, engine, &mut outcome) {
         outcome.problems.push(problem);
     }
     outcome.elapsed = started.elapsed();
     outcome
 }
 
-fn run_stages(spec_path: &Path, out_base: &Path, outcome: &mut Outcome) -> Result<(), String> {
+fn run_stages(
+    spec_path: &Path,
+    out_base: &Path,
+    engine: Engine,
+    outcome: &mut Outcome,
+) -> Result<(), String> {
     let input = spec_path.to_string_lossy();
     let (dir, _) = generate_project(&input, out_base, Some("mock"), &RenderOptions::default())
         .map_err(|err| format!("generate: {err}"))?;
@@ -114,9 +126,12 @@ fn run_stages(spec_path: &Path, out_base: &Path, outcome: &mut Outcome) -> Resul
     outcome.operations = model.operations.len();
     let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
         .map_err(|err| format!("venv: {err}"))?;
-    python::ruff_check(&venv, &dir).map_err(|err| format!("ruff: {err}"))?;
-    python::py_compile(&venv, &dir).map_err(|err| format!("py_compile: {err}"))?;
-    let server = MockServer::start(&dir, &venv).map_err(|err| err.to_string())?;
+    if engine == Engine::FastApi {
+        python::ruff_check(&venv, &dir).map_err(|err| format!("ruff: {err}"))?;
+        python::py_compile(&venv, &dir).map_err(|err| format!("py_compile: {err}"))?;
+    }
+    let server = MockServer::start_engine(engine, &dir, &venv, START_TIMEOUT, &[])
+        .map_err(|err| err.to_string())?;
     let url = server.url();
     let spec_owns = |path: &str| {
         model

@@ -13,11 +13,19 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mockloop_runtime::{RenderOptions, generate_project};
-use mockloop_tests::{MockServer, Venv, paths};
+use mockloop_tests::server::START_TIMEOUT;
+use mockloop_tests::{Engine, MockServer, Venv, on_both_engines, paths};
 use serde_json::json;
 
 const IMG: &str = "<img src=x onerror=alert(1)>";
 const SCRIPT: &str = "<script>alert(2)</script>";
+
+on_both_engines!(
+    admin_ui_renders_traffic_and_escapes_it,
+    no_admin_ui_flag_removes_the_page,
+    an_api_with_its_own_get_admin_keeps_it,
+    admin_ui_with_a_token_asks_for_it
+);
 
 fn generate(out: &Path, options: &RenderOptions) -> (PathBuf, Venv) {
     generate_from(&paths::repo_specs_dir().join("petstore.yaml"), out, options)
@@ -152,11 +160,11 @@ fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
 
-#[test]
-fn admin_ui_renders_traffic_and_escapes_it() {
+fn admin_ui_renders_traffic_and_escapes_it(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let (dir, venv) = generate(out.path(), &RenderOptions::default());
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, &dir, &venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let url = format!("{}/admin", server.url());
 
     let page = reqwest::blocking::get(&url).unwrap();
@@ -246,12 +254,12 @@ fn admin_ui_renders_traffic_and_escapes_it() {
     assert!(!dom.contains("onerror=\""), "{}", context());
 }
 
-#[test]
-fn no_admin_ui_flag_removes_the_page() {
+fn no_admin_ui_flag_removes_the_page(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let options = RenderOptions::default().with_feature("admin_ui", false);
     let (dir, venv) = generate(out.path(), &options);
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, &dir, &venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let page = reqwest::blocking::get(format!("{}/admin", server.url())).unwrap();
     assert_eq!(page.status(), 404);
     let api = reqwest::blocking::get(format!("{}/admin/api/info", server.url())).unwrap();
@@ -273,25 +281,25 @@ paths:
               example: {mine: true}
 ";
 
-#[test]
-fn an_api_with_its_own_get_admin_keeps_it() {
+fn an_api_with_its_own_get_admin_keeps_it(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let spec = out.path().join("own_admin.yaml");
     std::fs::write(&spec, OWN_ADMIN).unwrap();
     let (dir, venv) = generate_from(&spec, out.path(), &RenderOptions::default());
-    let server = MockServer::start(&dir, &venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, &dir, &venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let page = reqwest::blocking::get(format!("{}/admin", server.url())).unwrap();
     assert_eq!(page.status(), 200);
     let body: serde_json::Value = page.json().unwrap();
     assert_eq!(body, json!({"mine": true}));
 }
 
-#[test]
-fn admin_ui_with_a_token_asks_for_it() {
+fn admin_ui_with_a_token_asks_for_it(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let (dir, venv) = generate(out.path(), &RenderOptions::default());
     let token = "tok-<b>&\"'";
-    let server = MockServer::start_with_env(
+    let server = MockServer::start_engine(
+        engine,
         &dir,
         &venv,
         mockloop_tests::server::START_TIMEOUT,

@@ -12,8 +12,15 @@ use mockloop_runtime::{ApiModel, RenderOptions, load_spec};
 use mockloop_tests::backend::{Api, with_form, with_json};
 use mockloop_tests::conformance::prepare_request;
 use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir};
-use mockloop_tests::{GeneratedMock, MockServer, Secrets, check_all};
+use mockloop_tests::server::START_TIMEOUT;
+use mockloop_tests::{Engine, GeneratedMock, MockServer, Secrets, check_all, on_both_engines};
 use serde_json::{Value, json};
+
+on_both_engines!(
+    secured_operations_need_the_mock_credentials,
+    unauthorized_answers_and_tokens,
+    no_auth_leaves_everything_open
+);
 
 fn generate(spec: &Path, options: &RenderOptions) -> GeneratedMock {
     GeneratedMock::new(&spec.to_string_lossy(), options).unwrap_or_else(|err| panic!("{err}"))
@@ -35,8 +42,7 @@ fn secured_specs() -> Vec<PathBuf> {
     specs
 }
 
-#[test]
-fn secured_operations_need_the_mock_credentials() {
+fn secured_operations_need_the_mock_credentials(engine: Engine) {
     for spec_path in secured_specs() {
         let mock = generate(&spec_path, &RenderOptions::default());
         let (dir, venv) = (&mock.dir, &mock.venv);
@@ -48,7 +54,8 @@ fn secured_operations_need_the_mock_credentials() {
                 .cloned()
                 .collect();
         assert!(!secured.is_empty(), "{}", spec_path.display());
-        let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
+        let server = MockServer::start_engine(engine, dir, venv, START_TIMEOUT, &[])
+            .unwrap_or_else(|err| panic!("{err}"));
         let spec = load_spec(&spec_path.to_string_lossy()).unwrap();
         let model = ApiModel::from_spec(&spec).unwrap();
 
@@ -85,8 +92,7 @@ fn secured_operations_need_the_mock_credentials() {
     }
 }
 
-#[test]
-fn unauthorized_answers_and_tokens() {
+fn unauthorized_answers_and_tokens(engine: Engine) {
     let spec = repo_specs_dir().join("openapi30-security.yaml");
     let mock = generate(&spec, &RenderOptions::default());
     let (dir, venv) = (&mock.dir, &mock.venv);
@@ -96,7 +102,8 @@ fn unauthorized_answers_and_tokens() {
         readme.contains(auth["bearer_tokens"][0].as_str().unwrap()),
         "the README lists the mock secrets"
     );
-    let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, dir, venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
 
     let response = api.get("/both").send().unwrap();
@@ -188,13 +195,13 @@ fn unauthorized_answers_and_tokens() {
     }
 }
 
-#[test]
-fn no_auth_leaves_everything_open() {
+fn no_auth_leaves_everything_open(engine: Engine) {
     let spec_path = repo_specs_dir().join("openapi30-security.yaml");
     let options = RenderOptions::default().with_feature("auth", false);
     let mock = generate(&spec_path, &options);
     let (dir, venv) = (&mock.dir, &mock.venv);
-    let server = MockServer::start(dir, venv).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, dir, venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let spec = load_spec(&spec_path.to_string_lossy()).unwrap();
     let model = ApiModel::from_spec(&spec).unwrap();
     let report = check_all(&spec, &model, &server.url(), &Secrets::default()).unwrap();

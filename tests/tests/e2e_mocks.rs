@@ -17,12 +17,22 @@ use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, spec_files};
 use mockloop_tests::pipeline::{default_workers, exercise_all, failures};
 use mockloop_tests::schemathesis::Mode;
 use mockloop_tests::{
-    GeneratedMock, MockServer, Secrets, Venv, check_all, conformance, python, schemathesis,
+    Engine, GeneratedMock, MockServer, Secrets, Venv, check_all, conformance, on_both_engines,
+    python, schemathesis,
 };
 
-fn assert_all_pass(specs: &[PathBuf]) {
+on_both_engines!(
+    repo_specs,
+    oai_examples,
+    github_spec,
+    schemathesis_accepts_mocks,
+    schemathesis_valid_accepted_invalid_rejected,
+    schemathesis_on_real_world_gaps
+);
+
+fn assert_all_pass(specs: &[PathBuf], engine: Engine) {
     let out = tempfile::tempdir().unwrap();
-    let outcomes = exercise_all(specs, out.path(), default_workers());
+    let outcomes = exercise_all(specs, out.path(), default_workers(), engine);
     let failed = failures(&outcomes);
     let count = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
     assert!(
@@ -32,19 +42,17 @@ fn assert_all_pass(specs: &[PathBuf]) {
     );
 }
 
-#[test]
-fn repo_specs() {
+fn repo_specs(engine: Engine) {
     let specs = spec_files(&repo_specs_dir());
     assert!(
         !specs.is_empty(),
         "no specs in {}",
         repo_specs_dir().display()
     );
-    assert_all_pass(&specs);
+    assert_all_pass(&specs, engine);
 }
 
-#[test]
-fn oai_examples() {
+fn oai_examples(engine: Engine) {
     let dir = shared_specs_dir().join("oai");
     if !dir.is_dir() {
         eprintln!(
@@ -57,14 +65,13 @@ fn oai_examples() {
     }
     let specs = spec_files(&dir);
     assert!(!specs.is_empty(), "no specs in {}", dir.display());
-    assert_all_pass(&specs);
+    assert_all_pass(&specs, engine);
 }
 
 /// GitHub's description is large (≈1200 operations, 13 MB): its mock must
 /// generate, pass ruff and py_compile, start, and conform like the others
 /// (the checks take seconds).
-#[test]
-fn github_spec() {
+fn github_spec(engine: Engine) {
     let spec = shared_specs_dir().join("github/api.github.com.json");
     if !spec.is_file() {
         eprintln!("\n!!! SKIPPED github_spec: {} is missing\n", spec.display());
@@ -81,10 +88,12 @@ fn github_spec() {
     assert!(project.operation_count > 500, "{}", project.operation_count);
     let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))
         .unwrap_or_else(|err| panic!("{err}"));
-    python::ruff_check(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
-    python::py_compile(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
+    if engine == Engine::FastApi {
+        python::ruff_check(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
+        python::py_compile(&venv, &dir).unwrap_or_else(|err| panic!("{err}"));
+    }
     // Importing 1200 routes takes seconds, more on a loaded 2-core machine.
-    let server = MockServer::start_with_timeout(&dir, &venv, Duration::from_secs(120))
+    let server = MockServer::start_engine(engine, &dir, &venv, Duration::from_secs(120), &[])
         .unwrap_or_else(|err| panic!("{err}"));
     conformance::check_health(&server.url())
         .unwrap_or_else(|err| panic!("{err}\n{}", server.output()));
@@ -97,14 +106,13 @@ fn github_spec() {
 
 /// Schemathesis, positive mode, on two small mocks: a 3.0 one with a path
 /// server and a 2.0 one with a `basePath`; every response conforms.
-#[test]
-fn schemathesis_accepts_mocks() {
+fn schemathesis_accepts_mocks(engine: Engine) {
     for name in [
         "openapi30-petstore-expanded.yaml",
         "swagger2-petstore-minimal.yaml",
     ] {
         let spec = repo_specs_dir().join(name);
-        run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default());
+        run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default(), engine);
     }
 }
 
@@ -113,8 +121,7 @@ fn schemathesis_accepts_mocks() {
 /// and multipart, Swagger 2.0 formData): every valid request is accepted
 /// and every invalid one rejected. Auth is off so that requests reach
 /// validation.
-#[test]
-fn schemathesis_valid_accepted_invalid_rejected() {
+fn schemathesis_valid_accepted_invalid_rejected(engine: Engine) {
     let options = RenderOptions::default().with_feature("auth", false);
     for name in [
         "openapi30-edge-cases.yaml",
@@ -125,7 +132,7 @@ fn schemathesis_valid_accepted_invalid_rejected() {
         "openapi30-uspto.json",
     ] {
         let spec = repo_specs_dir().join(name);
-        run_schemathesis(&spec, Mode::Acceptance, &options);
+        run_schemathesis(&spec, Mode::Acceptance, &options, engine);
     }
 }
 
@@ -138,15 +145,15 @@ fn schemathesis_valid_accepted_invalid_rejected() {
 /// (no encoding is defined, so any is accepted), and binary bodies
 /// (`image/png`, `*/*` sent as neither JSON nor a form), where any bytes,
 /// `{}` included, are a valid file. `real_world_gaps.rs` checks those.
-#[test]
-fn schemathesis_on_real_world_gaps() {
+fn schemathesis_on_real_world_gaps(engine: Engine) {
     let spec = repo_specs_dir().join("openapi31-real-world-gaps.yaml");
-    run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default());
+    run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default(), engine);
     let options = RenderOptions::default().with_feature("auth", false);
     run_schemathesis_excluding(
         &spec,
         Mode::Acceptance,
         &options,
+        engine,
         &[
             "postUrlencoded",
             "postMultipart",
@@ -157,15 +164,21 @@ fn schemathesis_on_real_world_gaps() {
     );
 }
 
-fn run_schemathesis(spec: &Path, mode: Mode, options: &RenderOptions) {
-    run_schemathesis_excluding(spec, mode, options, &[]);
+fn run_schemathesis(spec: &Path, mode: Mode, options: &RenderOptions, engine: Engine) {
+    run_schemathesis_excluding(spec, mode, options, engine, &[]);
 }
 
-fn run_schemathesis_excluding(spec: &Path, mode: Mode, options: &RenderOptions, excluded: &[&str]) {
+fn run_schemathesis_excluding(
+    spec: &Path,
+    mode: Mode,
+    options: &RenderOptions,
+    engine: Engine,
+    excluded: &[&str],
+) {
     let input = spec.to_string_lossy();
     let mock = GeneratedMock::new(&input, options).unwrap_or_else(|err| panic!("{err}"));
     let model = ApiModel::from_spec(&load_spec(&input).unwrap()).unwrap();
-    let server = mock.start().unwrap_or_else(|err| panic!("{err}"));
+    let server = mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"));
     let venv = &mock.venv;
     // The mock's own copy of the description, as it serves it.
     let served = format!("{}/openapi.json", server.url());
@@ -180,7 +193,7 @@ fn run_schemathesis_excluding(spec: &Path, mode: Mode, options: &RenderOptions, 
     )
     .unwrap_or_else(|err| {
         panic!(
-            "{} ({mode:?}): {err}\n--- server output ---\n{}",
+            "{} ({mode:?}, {engine:?}): {err}\n--- server output ---\n{}",
             spec.display(),
             server.output()
         )

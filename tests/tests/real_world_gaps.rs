@@ -12,7 +12,7 @@
 use mockloop_runtime::{ApiModel, RenderOptions, load_spec};
 use mockloop_tests::backend::{Api, with_form, with_json, with_multipart};
 use mockloop_tests::paths::repo_specs_dir;
-use mockloop_tests::{GeneratedMock, MockServer};
+use mockloop_tests::{Engine, GeneratedMock, MockServer, on_both_engines};
 use reqwest::Method;
 use reqwest::blocking::RequestBuilder;
 use serde_json::{Value, json};
@@ -27,11 +27,13 @@ struct Gaps {
     _mock: GeneratedMock,
 }
 
-fn start() -> Gaps {
+on_both_engines!(real_world_gaps_end_to_end);
+
+fn start(engine: Engine) -> Gaps {
     let spec = repo_specs_dir().join(SPEC).to_string_lossy().into_owned();
     let options = RenderOptions::default().with_feature("auth", false);
     let mock = GeneratedMock::new(&spec, &options).unwrap_or_else(|err| panic!("{err}"));
-    let server = mock.start().unwrap_or_else(|err| panic!("{err}"));
+    let server = mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"));
     let loaded = load_spec(&spec).unwrap();
     let model = ApiModel::from_spec(&loaded).unwrap();
     Gaps {
@@ -72,9 +74,8 @@ impl Gaps {
     }
 }
 
-#[test]
-fn real_world_gaps_end_to_end() {
-    let gaps = start();
+fn real_world_gaps_end_to_end(engine: Engine) {
+    let gaps = start(engine);
     let output = || gaps.server.output();
 
     // Examples that break their schema are replaced by valid values.

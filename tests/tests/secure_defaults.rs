@@ -12,8 +12,14 @@ use std::time::{Duration, Instant};
 
 use mockloop_runtime::RenderOptions;
 use mockloop_tests::server::START_TIMEOUT;
-use mockloop_tests::{GeneratedMock, MockServer, Venv, paths};
+use mockloop_tests::{Engine, GeneratedMock, MockServer, Venv, on_both_engines, paths};
 use reqwest::blocking::{Client, Response};
+
+on_both_engines!(
+    no_cors_headers_and_open_admin_by_default,
+    cors_for_configured_origins_and_the_admin_token,
+    wildcard_cors_never_allows_credentials
+);
 
 fn fixture() -> GeneratedMock {
     let spec = paths::repo_specs_dir().join("petstore.yaml");
@@ -21,8 +27,8 @@ fn fixture() -> GeneratedMock {
         .unwrap_or_else(|err| panic!("{err}"))
 }
 
-fn start(mock: &GeneratedMock, env: &[(&str, &str)]) -> MockServer {
-    mock.start_with_env(env)
+fn start(mock: &GeneratedMock, env: &[(&str, &str)], engine: Engine) -> MockServer {
+    mock.start_on_with_env(engine, env)
         .unwrap_or_else(|err| panic!("{err}"))
 }
 
@@ -159,10 +165,9 @@ fn main_py_listens_on_loopback_and_splits_the_admin_port() {
     assert!(found["total_count"].as_u64().unwrap() >= 1, "{found}");
 }
 
-#[test]
-fn no_cors_headers_and_open_admin_by_default() {
+fn no_cors_headers_and_open_admin_by_default(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture, &[]);
+    let server = start(&fixture, &[], engine);
     let base = server.url();
     for path in ["/v1/pets", "/admin/api/info"] {
         let response = preflight(&base, path, "https://evil.example");
@@ -178,8 +183,7 @@ fn no_cors_headers_and_open_admin_by_default() {
     }
 }
 
-#[test]
-fn cors_for_configured_origins_and_the_admin_token() {
+fn cors_for_configured_origins_and_the_admin_token(engine: Engine) {
     let fixture = fixture();
     let server = start(
         &fixture,
@@ -190,6 +194,7 @@ fn cors_for_configured_origins_and_the_admin_token() {
             ),
             ("MOCKLOOP_ADMIN_TOKEN", "s3cret-token"),
         ],
+        engine,
     );
     let base = server.url();
 
@@ -258,10 +263,9 @@ fn cors_for_configured_origins_and_the_admin_token() {
     assert_eq!(status(&format!("{base}/health")), 200);
 }
 
-#[test]
-fn wildcard_cors_never_allows_credentials() {
+fn wildcard_cors_never_allows_credentials(engine: Engine) {
     let fixture = fixture();
-    let server = start(&fixture, &[("MOCKLOOP_CORS_ORIGINS", "*")]);
+    let server = start(&fixture, &[("MOCKLOOP_CORS_ORIGINS", "*")], engine);
     let response = preflight(&server.url(), "/v1/pets", "https://evil.example");
     assert_eq!(
         header(&response, "access-control-allow-origin").as_deref(),

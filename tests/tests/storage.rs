@@ -9,9 +9,14 @@ use std::time::Duration;
 use mockloop_runtime::RenderOptions;
 use mockloop_tests::backend::{Api, with_json};
 use mockloop_tests::paths::repo_specs_dir;
-use mockloop_tests::{GeneratedMock, MockServer};
+use mockloop_tests::{Engine, GeneratedMock, MockServer, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
+
+on_both_engines!(
+    crud_round_trip_survives_restarts,
+    switched_off_features_leave_their_routes_out
+);
 
 fn call(api: &Api, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let request = api.request(method, path);
@@ -22,15 +27,15 @@ fn call(api: &Api, method: Method, path: &str, body: Option<Value>) -> (u16, Val
     Api::send(request).unwrap()
 }
 
-#[test]
-fn crud_round_trip_survives_restarts() {
+fn crud_round_trip_survives_restarts(engine: Engine) {
     let spec = repo_specs_dir().join("openapi30-crud.yaml");
     let mock = GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default())
         .unwrap_or_else(|err| panic!("{err}"));
     let (dir, venv) = (&mock.dir, &mock.venv);
     let timeout = Duration::from_secs(30);
-    let server = MockServer::start_with_env(dir, venv, timeout, &[("MOCKLOOP_STORAGE", "on")])
-        .unwrap_or_else(|err| panic!("{err}"));
+    let server =
+        MockServer::start_engine(engine, dir, venv, timeout, &[("MOCKLOOP_STORAGE", "on")])
+            .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
 
     let (status, rex) = call(
@@ -86,8 +91,8 @@ fn crud_round_trip_survives_restarts() {
 
     // Restarted without the variable: the examples again, until the admin
     // API switches storage on; the items are still there.
-    let server =
-        MockServer::start_with_env(dir, venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, dir, venv, timeout, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     let (_, example) = call(&api, Method::GET, "/api/pets", None);
     assert_ne!(example, json!([replaced]));
@@ -102,8 +107,8 @@ fn crud_round_trip_survives_restarts() {
     drop(server);
 
     // The switch survives a restart too.
-    let server =
-        MockServer::start_with_env(dir, venv, timeout, &[]).unwrap_or_else(|err| panic!("{err}"));
+    let server = MockServer::start_engine(engine, dir, venv, timeout, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     assert_eq!(
         call(&api, Method::GET, "/api/pets/1", None),
@@ -144,8 +149,7 @@ fn crud_round_trip_survives_restarts() {
     assert_ne!(example, json!({"name": "Kit", "id": 2}));
 }
 
-#[test]
-fn switched_off_features_leave_their_routes_out() {
+fn switched_off_features_leave_their_routes_out(engine: Engine) {
     let spec = repo_specs_dir().join("openapi30-crud.yaml");
     let options = RenderOptions::default()
         .with_feature("storage", false)
@@ -154,7 +158,7 @@ fn switched_off_features_leave_their_routes_out() {
         GeneratedMock::new(&spec.to_string_lossy(), &options).unwrap_or_else(|err| panic!("{err}"));
     let (dir, venv) = (&mock.dir, &mock.venv);
     let env = [("MOCKLOOP_STORAGE", "on")];
-    let server = MockServer::start_with_env(dir, venv, Duration::from_secs(30), &env)
+    let server = MockServer::start_engine(engine, dir, venv, Duration::from_secs(30), &env)
         .unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
     assert_eq!(

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use mockloop_runtime::{RenderOptions, generate_project};
 use mockloop_tests::backend::{Api, with_json};
 use mockloop_tests::paths::repo_specs_dir;
-use mockloop_tests::{MockServer, Venv};
+use mockloop_tests::{Engine, MockServer, Venv, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -96,8 +96,15 @@ impl Receiver {
     }
 }
 
+on_both_engines!(
+    signed_deliveries_retry_and_are_recorded,
+    only_http_urls_are_accepted,
+    spec_webhooks_and_callbacks_can_be_fired
+);
+
 /// HMAC-SHA256 computed by Python's standard library, independently of
 /// the mock's code.
+
 fn hmac_hex(venv: &Venv, secret: &str, body: &[u8]) -> String {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), body).unwrap();
@@ -128,8 +135,9 @@ fn generate(spec: &Path, out: &Path) -> (PathBuf, Venv) {
     (dir, venv)
 }
 
-fn start(dir: &Path, venv: &Venv) -> MockServer {
-    MockServer::start_with_env(
+fn start(dir: &Path, venv: &Venv, engine: Engine) -> MockServer {
+    MockServer::start_engine(
+        engine,
         dir,
         venv,
         Duration::from_secs(30),
@@ -142,11 +150,10 @@ fn post(api: &Api, path: &str, body: &Value) -> (u16, Value) {
     Api::send(with_json(api.request(Method::POST, path), body)).unwrap()
 }
 
-#[test]
-fn signed_deliveries_retry_and_are_recorded() {
+fn signed_deliveries_retry_and_are_recorded(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let (dir, venv) = generate(&repo_specs_dir().join("openapi30-crud.yaml"), out.path());
-    let server = start(&dir, &venv);
+    let server = start(&dir, &venv, engine);
     let api = Api::new(&server.url()).unwrap();
     let receiver = Receiver::start(&[500]);
 
@@ -221,11 +228,10 @@ fn signed_deliveries_retry_and_are_recorded() {
     assert_eq!(listed["webhooks"], json!([]));
 }
 
-#[test]
-fn only_http_urls_are_accepted() {
+fn only_http_urls_are_accepted(engine: Engine) {
     let out = tempfile::tempdir().unwrap();
     let (dir, venv) = generate(&repo_specs_dir().join("openapi30-crud.yaml"), out.path());
-    let server = start(&dir, &venv);
+    let server = start(&dir, &venv, engine);
     let api = Api::new(&server.url()).unwrap();
     for url in [
         "file:///etc/passwd",
@@ -245,15 +251,14 @@ fn only_http_urls_are_accepted() {
     assert_eq!(status, 400);
 }
 
-#[test]
-fn spec_webhooks_and_callbacks_can_be_fired() {
+fn spec_webhooks_and_callbacks_can_be_fired(engine: Engine) {
     for (spec, name, field) in [
         ("openapi31-webhook-example.json", "newPet", "name"),
         ("openapi30-callback-example.yaml", "onData", "timestamp"),
     ] {
         let out = tempfile::tempdir().unwrap();
         let (dir, venv) = generate(&repo_specs_dir().join(spec), out.path());
-        let server = start(&dir, &venv);
+        let server = start(&dir, &venv, engine);
         let api = Api::new(&server.url()).unwrap();
         let (_, events) = Api::send(api.get("/admin/api/webhooks/events")).unwrap();
         assert!(events["events"].get(name).is_some(), "{events}");

@@ -153,9 +153,17 @@ fn in_range(number: &Number, bits: u32) -> bool {
     if number.as_u64().is_some() {
         return bits > 64;
     }
-    number
-        .as_f64()
-        .is_some_and(|value| -limit <= value && value < limit)
+    // A whole number beyond i64 is parsed as the nearest f64, which may
+    // round onto -2^63 exactly: such a value is out of the int64 range
+    // (one that fits would have been read as an i64).
+    number.as_f64().is_some_and(|value| {
+        let low_ok = if bits == 64 {
+            -limit < value
+        } else {
+            -limit <= value
+        };
+        low_ok && value < limit
+    })
 }
 
 /// Whether `value` is a multiple of `step`, in exact decimal arithmetic on
@@ -239,6 +247,9 @@ mod tests {
         assert!(Format::Uuid.accepts(&json!("123e4567-e89b-12d3-a456-426614174000")));
         assert!(!Format::Int32.accepts(&json!(2_147_483_648_i64)));
         assert!(Format::Int32.accepts(&json!(-2_147_483_648_i64)));
+        let beyond: Value = serde_json::from_str("-9223372036854775809").unwrap_or_default();
+        assert!(!Format::Int64.accepts(&beyond));
+        assert!(Format::Int64.accepts(&json!(i64::MIN)));
         assert!(!Format::Email.accepts(&json!("a b@c")));
     }
 }
