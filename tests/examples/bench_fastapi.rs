@@ -15,40 +15,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use mockloop_runtime::{RenderOptions, generate_project};
-use mockloop_tests::backend::Api;
+use mockloop_tests::bench::{BARE_FASTAPI, CONNECTIONS, Run, logged_rows, median};
 use mockloop_tests::{MockServer, Venv};
 
-const CONNECTIONS: &str = "32";
+/// wrk's threads.
 const THREADS: &str = "2";
 
-/// Bare FastAPI: one route that returns a constant dict (and `/health`,
-/// which the test harness waits for).
-const BARE_APP: &str = r#"from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/health")
-async def health():
-    return {"status": "ok"}
-
-
-@app.get("/v2/pets")
-async def pets():
-    return {"id": 1, "name": "Rex", "tag": "dog"}
-
-
-@app.get("/v2/pets/{pet_id}")
-async def pet(pet_id: int):
-    return {"id": pet_id, "name": "Rex", "tag": "dog"}
-"#;
-
-/// What one wrk run measured.
-struct Run {
-    rate: f64,
-    p99_ms: f64,
-    requests: u64,
-    non_2xx: u64,
+fn wrk(base: &str, path: &str, threads: &str, seconds: u64, session: &str) -> anyhow::Result<Run> {
+    mockloop_tests::bench::wrk(base, path, threads, seconds, session)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,7 +46,7 @@ fn main() -> anyhow::Result<()> {
     let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))?;
     let bare_dir = out.path().join("bare");
     std::fs::create_dir_all(&bare_dir)?;
-    std::fs::write(bare_dir.join("main.py"), BARE_APP)?;
+    std::fs::write(bare_dir.join("main.py"), BARE_FASTAPI)?;
 
     let start = |folder: &Path, log: &str| {
         MockServer::start_with_env(
@@ -100,7 +74,7 @@ fn main() -> anyhow::Result<()> {
             ("mock, log off", &unlogged),
         ];
         for (_, server) in &targets {
-            wrk(&server.url(), path, 1, "warm-up")?;
+            wrk(&server.url(), path, THREADS, 1, "warm-up")?;
         }
         let mut ratios = Vec::new();
         let mut costs = Vec::new();
@@ -110,7 +84,7 @@ fn main() -> anyhow::Result<()> {
             for offset in 0..targets.len() {
                 let index = (round + offset) % targets.len();
                 let (_, server) = targets[index];
-                runs[index] = Some(wrk(&server.url(), path, seconds, &session)?);
+                runs[index] = Some(wrk(&server.url(), path, THREADS, seconds, &session)?);
             }
             let [bare_run, on, off] = [0, 1, 2].map(|i| runs[i].take().unwrap());
             anyhow::ensure!(
@@ -146,75 +120,4 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// One wrk run against `base` + `path`.
-fn wrk(base: &str, path: &str, seconds: u64, session: &str) -> anyhow::Result<Run> {
-    let output = Command::new("wrk")
-        .args(["-t", THREADS, "-c", CONNECTIONS, "--latency"])
-        .args(["-d", &format!("{seconds}s")])
-        .args(["-H", &format!("X-Session-Id: {session}")])
-        .arg(format!("{base}{path}"))
-        .output()?;
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    anyhow::ensure!(output.status.success(), "wrk failed:\n{text}");
-    let field = |prefix: &str| -> Option<&str> {
-        text.lines()
-            .map(str::trim)
-            .find_map(|line| line.strip_prefix(prefix))
-            .map(str::trim)
-    };
-    let rate = field("Requests/sec:")
-        .and_then(|value| value.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output:\n{text}"))?;
-    let p99_ms = field("99%").map_or(f64::NAN, parse_latency_ms);
-    let requests = text
-        .lines()
-        .find_map(|line| line.trim().split_once(" requests in "))
-        .and_then(|(count, _)| count.trim().parse().ok())
-        .unwrap_or(0);
-    let non_2xx = field("Non-2xx or 3xx responses:")
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0);
-    Ok(Run {
-        rate,
-        p99_ms,
-        requests,
-        non_2xx,
-    })
-}
-
-/// wrk's latency (`850.00us`, `1.25ms`, `2.01s`) in milliseconds.
-fn parse_latency_ms(text: &str) -> f64 {
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().unwrap_or(f64::NAN);
-    match unit {
-        "us" => value / 1000.0,
-        "ms" => value,
-        "s" => value * 1000.0,
-        _ => f64::NAN,
-    }
-}
-
-/// The rows the mock logged in one session (a search flushes the log first).
-fn logged_rows(base: &str, session: &str) -> anyhow::Result<u64> {
-    let api = Api::new(base)?;
-    let (status, found) = api.search(&[("session_id", session), ("limit", "1")])?;
-    anyhow::ensure!(status == 200, "log search answered {status}: {found}");
-    found["total_count"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no total_count in {found}"))
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
 }

@@ -5,6 +5,7 @@
 //! a schemathesis run ([`schemathesis`]), a generated mock with its venv
 //! ([`fixture`]), and all of it per spec, in parallel ([`pipeline`]).
 pub mod backend;
+pub mod bench;
 pub mod binary;
 pub mod conformance;
 mod error;

@@ -104,7 +104,6 @@ on_both_engines!(
 
 /// HMAC-SHA256 computed by Python's standard library, independently of
 /// the mock's code.
-
 fn hmac_hex(venv: &Venv, secret: &str, body: &[u8]) -> String {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), body).unwrap();

@@ -57,7 +57,7 @@ pub(crate) fn endpoint_key(catalog: &Catalog, raw: &Value) -> Result<String, Inp
     };
     let (method, path) = text.split_once(' ').unwrap_or((text, ""));
     match catalog.operation(method, path.trim()) {
-        Some(op) => Ok(op.key.clone()),
+        Some(op) => Ok(op.key.to_string()),
         None => Err(InputError::new(format!(
             "no operation {} {} in this API",
             method.to_uppercase(),

@@ -72,7 +72,7 @@ pub(crate) type Responses = IndexMap<String, Arc<Documented>>;
 #[derive(Debug)]
 pub(crate) struct Op {
     /// `GET /pets/{petId}`.
-    pub(crate) key: String,
+    pub(crate) key: Arc<str>,
     pub(crate) method: String,
     /// The spec's path template (`/pets/{petId}`).
     pub(crate) path: String,
@@ -236,7 +236,7 @@ fn read_op(
         });
     let (default, documented) = read_responses(key, responses)?;
     Ok(Op {
-        key: key.to_owned(),
+        key: Arc::from(key),
         method: method.to_ascii_uppercase(),
         path: path.to_owned(),
         route: text("route")?,

@@ -15,7 +15,7 @@ use super::admin;
 use super::api;
 use super::engine::Mock;
 use super::log_writer::LogEntry;
-use super::request::{Incoming, percent_decode};
+use super::request::Incoming;
 use super::respond::Reply;
 use super::router::{Handler, Matched};
 
@@ -58,8 +58,18 @@ fn correlation_id(request: &Incoming) -> String {
             return text;
         }
     }
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&rand::random::<[u8; 16]>())
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 15)]));
+    }
+    out
 }
 
 /// Serves one request.
@@ -71,7 +81,7 @@ pub(crate) async fn serve(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
     let mut incoming = Incoming::new(
-        parts.method.as_str(),
+        parts.method,
         parts.uri.path(),
         parts.uri.query(),
         parts.headers,
@@ -79,10 +89,11 @@ pub(crate) async fn serve(
         local_port,
     );
     let origin = incoming.header("origin").map(str::to_owned);
+    let has_cookie = incoming.headers.contains_key("cookie");
     let cors = !mock.settings.cors_origins.is_empty();
     if cors
         && let Some(origin) = &origin
-        && incoming.method == "OPTIONS"
+        && incoming.method == hyper::Method::OPTIONS
         && incoming
             .headers
             .contains_key("access-control-request-method")
@@ -105,12 +116,7 @@ pub(crate) async fn serve(
         }
     };
     let reply = if cors {
-        simple_cors(
-            &mock,
-            reply,
-            origin.as_deref(),
-            incoming.headers.contains_key("cookie"),
-        )
+        simple_cors(&mock, reply, origin.as_deref(), has_cookie)
     } else {
         reply
     };
@@ -226,21 +232,12 @@ async fn logged(mock: &Arc<Mock>, request: &mut Incoming) -> Reply {
         let entry = LogEntry {
             started,
             method: request.method.clone(),
-            path: percent_decode(&request.raw_path),
-            query: request.query_string.clone(),
+            raw_path: std::mem::take(&mut request.raw_path),
+            query: std::mem::take(&mut request.query_string),
             status_code: reply.status,
             process_time_ms: clock.elapsed().as_secs_f64() * 1000.0,
             client_host: request.client.clone(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-                    )
-                })
-                .collect(),
+            headers: std::mem::take(&mut request.headers),
             request_body: cap(&request.body),
             response_body: cap(&reply.body),
             response_size: reply.body.len(),
@@ -254,13 +251,13 @@ async fn logged(mock: &Arc<Mock>, request: &mut Incoming) -> Reply {
     reply
 }
 
-async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<String>) {
-    let (handler, key) = match mock.router.find(&request.method, &request.path) {
+async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<Arc<str>>) {
+    let (handler, key) = match mock.router.find(request.method.as_str(), &request.path) {
         Matched::Found(route, params) => {
             request.path_params = params;
             let key = match route.handler {
-                Handler::Api(index) => mock.catalog.ops[index].key.clone(),
-                Handler::Own(_) => route.key(),
+                Handler::Api(index) => std::sync::Arc::clone(&mock.catalog.ops[index].key),
+                Handler::Own(_) => std::sync::Arc::from(route.key()),
             };
             (route.handler, key)
         }
@@ -288,7 +285,7 @@ async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<Strin
             mock.webhooks.request_completed(
                 &mock.state,
                 &op.key,
-                &request.method,
+                request.method.as_str(),
                 &path,
                 reply.status,
             );

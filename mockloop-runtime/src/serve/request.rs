@@ -10,7 +10,7 @@ pub(crate) const SLASH: char = '\0';
 /// One request, read.
 #[derive(Debug)]
 pub(crate) struct Incoming {
-    pub(crate) method: String,
+    pub(crate) method: hyper::Method,
     /// The decoded path the router sees.
     pub(crate) path: String,
     /// The path as sent.
@@ -34,7 +34,7 @@ pub(crate) struct Incoming {
 impl Incoming {
     /// Reads the parts of a request that routing needs.
     pub(crate) fn new(
-        method: &str,
+        method: hyper::Method,
         raw_path: &str,
         query_string: Option<&str>,
         headers: HeaderMap,
@@ -47,7 +47,7 @@ impl Incoming {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         Self {
-            method: method.to_owned(),
+            method,
             path,
             raw_path: raw_path.to_owned(),
             encoded_slash,
