@@ -11,6 +11,7 @@ pub mod conformance;
 mod error;
 pub mod fixture;
 pub mod logdb;
+pub mod net;
 pub mod paths;
 pub mod pipeline;
 pub mod python;

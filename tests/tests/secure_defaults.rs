@@ -64,27 +64,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The local addresses (hex, as in `/proc/net/tcp{,6}`) listening on `port`.
-fn listening_addresses(port: u16) -> Vec<String> {
-    let port_hex = format!(":{port:04X}");
-    ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|file| std::fs::read_to_string(file).ok())
-        .flat_map(|text| {
-            text.lines()
-                .skip(1)
-                .filter_map(|line| {
-                    let fields: Vec<&str> = line.split_whitespace().collect();
-                    let local = fields.get(1)?;
-                    let listening = fields.get(3) == Some(&"0A");
-                    (listening && local.ends_with(&port_hex))
-                        .then(|| local.trim_end_matches(&port_hex).to_owned())
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
 /// `python main.py` in a mock folder; killed when dropped.
 struct MainPy(Child);
 
@@ -137,7 +116,7 @@ fn main_py_listens_on_loopback_and_splits_the_admin_port() {
     let _server = MainPy::start(&fixture.dir, &fixture.venv, &env, port);
 
     for p in [port, admin_port] {
-        let addresses = listening_addresses(p);
+        let addresses = mockloop_tests::net::listening_addresses(p);
         if addresses.is_empty() {
             eprintln!("!!! cannot read /proc/net/tcp; the bind address is not checked");
             continue;
