@@ -108,6 +108,16 @@ pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<Gene
     })
 }
 
+/// The mock's data files (`mockloop.json`, `mock_data/*.json`) as JSON
+/// values, without rendering the project's code.
+pub(crate) fn render_data(
+    spec: &LoadedSpec,
+    options: &RenderOptions,
+) -> Result<Vec<(&'static str, serde_json::Value)>> {
+    let model = ApiModel::from_spec(spec)?;
+    context::data_values(spec, &model, options)
+}
+
 /// Loads `spec_input` (a path or URL), renders the project and writes it to
 /// `out_base/<name>` (or the default name). Returns the folder and the project.
 pub fn generate_project(

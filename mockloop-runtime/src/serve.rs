@@ -15,6 +15,7 @@ mod files;
 mod formats;
 mod forms;
 mod http;
+mod log_rows;
 mod log_writer;
 mod multipart;
 mod params;

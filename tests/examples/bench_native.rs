@@ -141,7 +141,7 @@ fn node() -> PathBuf {
     }
 }
 
-fn targets(dir: &Path, bare: &Path, venv: &Venv, spec: &Path, scratch: &Path) -> Vec<Target> {
+fn targets(dir: &Path, bare: &Path, spec: &Path, scratch: &Path) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
     for (name, log) in [("native engine", "on"), ("native engine, log off", "off")] {
         let dir = dir.to_path_buf();
@@ -163,8 +163,6 @@ fn targets(dir: &Path, bare: &Path, venv: &Venv, spec: &Path, scratch: &Path) ->
     }
     for (name, folder, log) in [("FastAPI mock", dir, "on"), ("bare FastAPI", bare, "off")] {
         let folder = folder.to_path_buf();
-        let python = venv.python().to_path_buf();
-        let _ = python;
         let venv_dir = dir.join("requirements_mock.txt");
         out.push(Target {
             name,
@@ -177,8 +175,8 @@ fn targets(dir: &Path, bare: &Path, venv: &Venv, spec: &Path, scratch: &Path) ->
                     Duration::from_secs(60),
                     &[
                         ("MOCKLOOP_REQUEST_LOG", log),
-                        ("UVICORN_LOG_LEVEL", "warning"),
-                        ("UVICORN_NO_ACCESS_LOG", "true"),
+                        // uvicorn's per-request console line off, as for every server.
+                        ("UVICORN_ACCESS_LOG", "false"),
                     ],
                 )?))
             }),
@@ -334,12 +332,13 @@ fn main() -> anyhow::Result<()> {
         Some("mock"),
         &RenderOptions::default(),
     )?;
-    let venv = Venv::for_requirements(&dir.join("requirements_mock.txt"))?;
+    // The venv is built once, before any timing.
+    Venv::for_requirements(&dir.join("requirements_mock.txt"))?;
     let bare = out.path().join("bare");
     std::fs::create_dir_all(&bare)?;
     std::fs::write(bare.join("main.py"), BARE_FASTAPI)?;
     binary::mockloop_mcp()?;
-    let targets = targets(&dir, &bare, &venv, &spec, out.path());
+    let targets = targets(&dir, &bare, &spec, out.path());
     println!(
         "wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency, keep-alive; {rounds} rounds; \
          GET one pet of petstore-expanded; request logs on (peers: their defaults)"

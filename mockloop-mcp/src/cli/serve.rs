@@ -64,6 +64,7 @@ impl ServeArgs {
 /// Serves until SIGTERM, Ctrl-C (or, if asked, the end of stdin).
 pub fn run(args: &ServeArgs) -> ExitCode {
     let options = args.options();
+    let started = std::time::Instant::now();
     let files = match load_sources(&args.sources, &options) {
         Ok(files) => files,
         Err(err) => {
@@ -89,6 +90,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        eprintln!("mockloop: ready in {:.0?}", started.elapsed());
         for mock in server.mocks() {
             let admin = mock.admin_url.as_deref().unwrap_or(&mock.url);
             println!(

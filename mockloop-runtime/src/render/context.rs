@@ -162,26 +162,41 @@ pub(super) fn data_files(
     model: &ApiModel,
     options: &RenderOptions,
 ) -> Result<Vec<(String, String)>> {
+    data_values(spec, model, options)?
+        .into_iter()
+        .map(|(path, value)| {
+            // Read by machines only, and the largest files on big specs: compact.
+            let pretty = !matches!(path, "mock_data/openapi.json" | "mock_data/validation.json");
+            json_file(path, &value, pretty)
+        })
+        .collect()
+}
+
+/// The mock's data files as JSON values, by relative path: what the native
+/// engine serves a spec from without writing a folder.
+pub(super) fn data_values(
+    spec: &LoadedSpec,
+    model: &ApiModel,
+    options: &RenderOptions,
+) -> Result<Vec<(&'static str, Value)>> {
+    fn value(path: &'static str, data: &impl Serialize) -> Result<(&'static str, Value)> {
+        serde_json::to_value(data)
+            .map(|value| (path, value))
+            .map_err(|source| Error::Serialize {
+                what: path.to_owned(),
+                source,
+            })
+    }
     Ok(vec![
-        json_file("mockloop.json", &manifest(spec, model, options), true)?,
-        json_file("mock_data/operations.json", &operations(model), true)?,
-        // Read by machines only, and the largest files on big specs: compact.
-        json_file("mock_data/openapi.json", &spec.original, false)?,
-        json_file(
+        ("mockloop.json", manifest(spec, model, options)),
+        value("mock_data/operations.json", &operations(model))?,
+        ("mock_data/openapi.json", spec.original.clone()),
+        value(
             "mock_data/validation.json",
             &validation::document(spec, model),
-            false,
         )?,
-        json_file(
-            "mock_data/security.json",
-            &security::document(spec, model),
-            true,
-        )?,
-        json_file(
-            "mock_data/events.json",
-            &events::document(spec, model),
-            true,
-        )?,
+        value("mock_data/security.json", &security::document(spec, model))?,
+        value("mock_data/events.json", &events::document(spec, model))?,
     ])
 }
 

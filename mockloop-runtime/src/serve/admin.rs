@@ -198,7 +198,6 @@ fn storage_status(mock: &Mock) -> Value {
 
 fn info(mock: &Mock) -> Value {
     let mut features = mock
-        .files
         .manifest
         .get("features")
         .and_then(Value::as_object)
@@ -215,7 +214,7 @@ fn info(mock: &Mock) -> Value {
         })
     });
     json!({
-        "manifest": mock.files.manifest,
+        "manifest": mock.manifest,
         "engine": "native",
         "features": features,
         "active_scenario": mock.state.active_name(),

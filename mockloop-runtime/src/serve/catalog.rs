@@ -132,9 +132,9 @@ fn malformed(what: &str, reason: impl std::fmt::Display) -> Error {
 
 impl Catalog {
     /// Reads the catalog of a mock.
-    pub(crate) fn new(files: &MockFiles) -> Result<Self> {
-        let raw_document = Arc::new(files.validation.clone());
-        let mut document = files.validation.clone();
+    pub(crate) fn new(files: &mut MockFiles) -> Result<Self> {
+        let mut document = std::mem::take(&mut files.validation);
+        let raw_document = Arc::new(document.clone());
         absolute_refs(&mut document);
         let operations = document
             .get("operations")

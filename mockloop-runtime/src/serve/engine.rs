@@ -27,7 +27,8 @@ const ADMIN_API: &str = "/admin/api";
 /// Everything a request to one mock reads.
 pub(crate) struct Mock {
     pub(crate) settings: Settings,
-    pub(crate) files: MockFiles,
+    /// `mockloop.json`.
+    pub(crate) manifest: Value,
     pub(crate) catalog: Catalog,
     pub(crate) schemas: Schemas,
     pub(crate) router: Router,
@@ -46,8 +47,11 @@ pub(crate) struct Mock {
 
 impl Mock {
     /// Builds a mock and starts its log writer.
-    pub(crate) fn new(files: MockFiles, settings: Settings) -> Result<(Self, Option<LogThread>)> {
-        let catalog = Catalog::new(&files)?;
+    pub(crate) fn new(
+        mut files: MockFiles,
+        settings: Settings,
+    ) -> Result<(Self, Option<LogThread>)> {
+        let catalog = Catalog::new(&mut files)?;
         let schemas = Schemas::new(Arc::clone(&catalog.document), settings.strict_formats)?;
         let state = Arc::new(State::open(&settings.db_path)?);
         let auth = Auth::new(&files.security, &files.manifest, settings.auth);
@@ -87,7 +91,7 @@ impl Mock {
             admin_csp,
             router: Router::default(),
             settings,
-            files,
+            manifest: files.manifest,
             catalog,
             schemas,
             state,
@@ -141,7 +145,6 @@ impl Mock {
             router.add("GET", "/admin/", Handler::Own(AdminPage));
         }
         let reserved: Vec<&str> = self
-            .files
             .manifest
             .get("reserved_routes")
             .and_then(Value::as_array)

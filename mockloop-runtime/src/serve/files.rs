@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::render::{RenderOptions, embedded_file, render_project};
+use crate::render::{RenderOptions, embedded_file, render_data};
 use crate::spec::load_spec;
 
 /// The admin UI's page, as the generated project has it.
@@ -67,25 +67,25 @@ impl MockFiles {
     /// `generate` would write it.
     pub fn from_spec(input: &str, options: &RenderOptions) -> Result<Self> {
         let spec = load_spec(input)?;
-        let project = render_project(&spec, options)?;
-        let read = |relative: &str| -> Result<Value> {
-            let text = project.files.get(relative).ok_or_else(|| Error::Serve {
-                what: input.to_owned(),
-                reason: format!("the rendered mock has no {relative}"),
-            })?;
-            serde_json::from_str(text).map_err(|source| Error::Serialize {
-                what: relative.to_owned(),
-                source,
-            })
+        let mut data = render_data(&spec, options)?;
+        let mut take = |relative: &str| -> Result<Value> {
+            let index = data
+                .iter()
+                .position(|(path, _)| *path == relative)
+                .ok_or_else(|| Error::Serve {
+                    what: input.to_owned(),
+                    reason: format!("the rendered mock has no {relative}"),
+                })?;
+            Ok(data.swap_remove(index).1)
         };
         Ok(Self {
             folder: None,
-            manifest: read("mockloop.json")?,
-            operations: read("mock_data/operations.json")?,
-            validation: read("mock_data/validation.json")?,
-            security: read("mock_data/security.json")?,
-            events: read("mock_data/events.json")?,
-            openapi: read("mock_data/openapi.json")?,
+            manifest: take("mockloop.json")?,
+            operations: take("mock_data/operations.json")?,
+            validation: take("mock_data/validation.json")?,
+            security: take("mock_data/security.json")?,
+            events: take("mock_data/events.json")?,
+            openapi: take("mock_data/openapi.json")?,
             admin_page: embedded_file(ADMIN_PAGE).unwrap_or_default().to_owned(),
         })
     }

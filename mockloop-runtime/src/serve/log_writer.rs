@@ -6,7 +6,6 @@
 //! A full channel makes the request that finds it full wait for room (it
 //! never blocks a thread, and no entry is dropped); such waits are counted
 //! and shown in `/admin/api/info`, so back-pressure is measured.
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::log_rows::{COLUMNS, Row, RowMaker};
 use super::redaction::Redactor;
 use super::state::connect;
 use crate::error::Result;
@@ -26,8 +26,6 @@ const BATCH_SIZE: usize = 5_000;
 /// How long the writer collects a small batch before writing it.
 const BATCH_WAIT: Duration = Duration::from_millis(100);
 
-/// The `request_logs` columns each entry fills.
-const COLUMNS: usize = 17;
 /// Rows inserted by one statement (fewer statements, less overhead).
 const ROWS_PER_STATEMENT: usize = 50;
 
@@ -210,131 +208,6 @@ fn run(
     }
 }
 
-/// Bodies up to this size are remembered with their logged form.
-const MEMO_BODY_LIMIT: usize = 4096;
-/// Entries a memo keeps before it starts over.
-const MEMO_ENTRIES: usize = 4096;
-
-/// Converted headers: their JSON, the user agent and the session id.
-type HeaderRow = (String, Option<String>, Option<String>);
-
-/// Turns entries into rows, remembering the conversions that repeat from
-/// request to request (the same client's headers, the same bodies and
-/// queries): each is redacted and encoded once.
-struct RowMaker {
-    redactor: Redactor,
-    /// By a hash of the headers; the headers kept to confirm a match.
-    headers: HashMap<
-        u64,
-        (
-            Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
-            HeaderRow,
-        ),
-    >,
-    bodies: HashMap<bytes::Bytes, Option<String>>,
-    queries: HashMap<String, String>,
-    /// The whole second last formatted, and its text up to the dot.
-    second: (u64, String),
-}
-
-fn remember<K: std::hash::Hash + Eq, V: Clone>(
-    memo: &mut HashMap<K, V>,
-    key: K,
-    make: impl FnOnce() -> V,
-) -> V {
-    if let Some(found) = memo.get(&key) {
-        return found.clone();
-    }
-    if memo.len() >= MEMO_ENTRIES {
-        memo.clear();
-    }
-    let value = make();
-    memo.insert(key, value.clone());
-    value
-}
-
-impl RowMaker {
-    fn new(redactor: Redactor) -> Self {
-        Self {
-            redactor,
-            headers: HashMap::new(),
-            bodies: HashMap::new(),
-            queries: HashMap::new(),
-            second: (u64::MAX, String::new()),
-        }
-    }
-
-    /// `2024-05-01T12:00:00.123Z`: UTC, with milliseconds (the part up to
-    /// the second formatted once per second).
-    fn timestamp(&mut self, moment: SystemTime) -> String {
-        let since = moment
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        let whole = since.as_secs();
-        if self.second.0 != whole {
-            let text = chrono::DateTime::<chrono::Utc>::from(moment)
-                .format("%Y-%m-%dT%H:%M:%S.")
-                .to_string();
-            self.second = (whole, text);
-        }
-        format!("{}{:03}Z", self.second.1, since.subsec_millis())
-    }
-
-    fn headers(&mut self, headers: &hyper::HeaderMap) -> HeaderRow {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for (name, value) in headers {
-            name.as_str().hash(&mut hasher);
-            value.as_bytes().hash(&mut hasher);
-        }
-        let key = hasher.finish();
-        if let Some((known, row)) = self.headers.get(&key)
-            && known.len() == headers.len()
-            && known
-                .iter()
-                .zip(headers.iter())
-                .all(|((n, v), (name, value))| n == name && v == value)
-        {
-            return row.clone();
-        }
-        let pairs: Vec<(String, String)> = headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-                )
-            })
-            .collect();
-        let row = self.redactor.headers(&pairs);
-        if self.headers.len() >= MEMO_ENTRIES {
-            self.headers.clear();
-        }
-        let known = headers
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone()))
-            .collect();
-        self.headers.insert(key, (known, row.clone()));
-        row
-    }
-
-    fn body(&mut self, data: &bytes::Bytes) -> Option<String> {
-        if data.len() > MEMO_BODY_LIMIT {
-            return body(data, &self.redactor);
-        }
-        let redactor = &self.redactor;
-        remember(&mut self.bodies, data.clone(), || body(data, redactor))
-    }
-
-    fn query(&mut self, text: &str) -> String {
-        if text.is_empty() {
-            return String::new();
-        }
-        let redactor = &self.redactor;
-        remember(&mut self.queries, text.to_owned(), || redactor.query(text))
-    }
-}
-
 fn insert(
     connection: &mut Connection,
     batch: &mut Vec<LogEntry>,
@@ -347,39 +220,18 @@ fn insert(
     }
     let count = batch.len() as u64;
     let outcome = (|| -> rusqlite::Result<()> {
-        use rusqlite::types::Value as Sql;
-        let text = |value: Option<String>| value.map_or(Sql::Null, Sql::Text);
-        let mut values: Vec<Sql> = Vec::with_capacity(batch.len() * COLUMNS);
-        for entry in batch.drain(..) {
-            let (headers, user_agent, session_id) = rows.headers(&entry.headers);
-            values.extend([
-                Sql::Text(rows.timestamp(entry.started)),
-                Sql::Text(entry.method.as_str().to_owned()),
-                Sql::Text(super::request::percent_decode(&entry.raw_path)),
-                Sql::Text(rows.query(&entry.query)),
-                Sql::Integer(i64::from(entry.status_code)),
-                Sql::Real(entry.process_time_ms),
-                text(entry.client_host),
-                Sql::Text(headers),
-                text(rows.body(&entry.request_body)),
-                text(rows.body(&entry.response_body)),
-                Sql::Integer(i64::try_from(entry.response_size).unwrap_or(i64::MAX)),
-                text(user_agent),
-                text(session_id),
-                Sql::Text(entry.correlation_id),
-                text(entry.test_scenario),
-                Sql::Integer(i64::from(entry.is_admin)),
-                text(entry.operation_key.as_deref().map(str::to_owned)),
-            ]);
-        }
+        let made: Vec<Row<'_>> = batch.iter().map(|entry| rows.row(entry)).collect();
         let transaction = connection.transaction()?;
-        for chunk in values.chunks(ROWS_PER_STATEMENT * COLUMNS) {
-            let sql = insert_sql(chunk.len() / COLUMNS);
-            let mut statement = transaction.prepare_cached(&sql)?;
-            statement.execute(rusqlite::params_from_iter(chunk.iter()))?;
+        for chunk in made.chunks(ROWS_PER_STATEMENT) {
+            let mut statement = transaction.prepare_cached(&insert_sql(chunk.len()))?;
+            for (index, row) in chunk.iter().enumerate() {
+                row.bind(&mut statement, index * COLUMNS)?;
+            }
+            statement.raw_execute()?;
         }
         transaction.commit()
     })();
+    batch.clear();
     match outcome {
         Ok(()) => {
             stats.written.fetch_add(count, Ordering::Relaxed);
@@ -389,11 +241,4 @@ fn insert(
             tracing::error!("cannot write the request log {}: {err}", path.display());
         }
     }
-}
-
-fn body(data: &[u8], redactor: &Redactor) -> Option<String> {
-    if data.is_empty() {
-        return None;
-    }
-    Some(redactor.body(String::from_utf8_lossy(data).into_owned()))
 }
