@@ -50,6 +50,9 @@ use engine::Mock;
 use log_writer::LogThread;
 use settings::Settings;
 
+/// The largest request head read (request line and headers).
+const MAX_HEAD: usize = 4 * 1024 * 1024;
+
 /// How long open connections may take to finish once a stop is asked for.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -302,6 +305,9 @@ async fn connection(
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
+        // Request heads as long as uvicorn takes (long paths and queries
+        // are answered 422 by validation, not refused by the parser).
+        .max_buf_size(MAX_HEAD)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
