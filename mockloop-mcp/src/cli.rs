@@ -63,6 +63,14 @@ pub struct GenerateArgs {
     /// A separate port for the admin API.
     #[arg(long)]
     pub admin_port: Option<u16>,
+    /// The features to leave out.
+    #[command(flatten)]
+    pub features: FeatureFlags,
+}
+
+/// The optional features a mock can leave out.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FeatureFlags {
     /// Do not enforce the spec's security requirements.
     #[arg(long)]
     pub no_auth: bool,
@@ -77,15 +85,26 @@ pub struct GenerateArgs {
     pub no_storage: bool,
 }
 
+impl FeatureFlags {
+    /// `(feature name, switched off)` for each feature.
+    pub fn switches(self) -> [(&'static str, bool); 4] {
+        [
+            ("auth", self.no_auth),
+            ("webhooks", self.no_webhooks),
+            ("admin_ui", self.no_admin_ui),
+            ("storage", self.no_storage),
+        ]
+    }
+}
+
 impl GenerateArgs {
     fn options(&self) -> RenderOptions {
-        RenderOptions::default()
-            .with_port(self.port)
-            .with_admin_port(self.admin_port)
-            .with_feature("auth", !self.no_auth)
-            .with_feature("webhooks", !self.no_webhooks)
-            .with_feature("admin_ui", !self.no_admin_ui)
-            .with_feature("storage", !self.no_storage)
+        self.features.switches().into_iter().fold(
+            RenderOptions::default()
+                .with_port(self.port)
+                .with_admin_port(self.admin_port),
+            |options, (name, off)| options.with_feature(name, !off),
+        )
     }
 }
 

@@ -105,7 +105,8 @@ impl MockServer {
         for _ in 0..3 {
             let port = free_port(mock_dir)?;
             let mut server = Self::spawn(mock_dir, venv, port, env)?;
-            match server.wait_healthy(timeout) {
+            let listening = format!("Uvicorn running on {}", server.url());
+            match server.wait_healthy(timeout, Some(listening)) {
                 Ok(()) => return Ok(server),
                 Err(err) => {
                     let retry = server.output().contains("already in use");
@@ -125,18 +126,25 @@ impl MockServer {
 
     fn spawn(mock_dir: &Path, venv: &Venv, port: u16, env: &[(&str, &str)]) -> Result<Self> {
         let mut command = Command::new(venv.python());
-        command.envs(env.iter().copied());
         command
+            .envs(env.iter().copied())
             .args(["-c", LAUNCHER, &port.to_string()])
             .current_dir(mock_dir)
             .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONUNBUFFERED", "1");
+        Self::launch(command, mock_dir, port)
+    }
+
+    /// Runs `command` with its stdin held open (closing it stops the
+    /// server) and its output captured.
+    fn launch(mut command: Command, mock_dir: &Path, port: u16) -> Result<Self> {
+        command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().map_err(|err| Error::ServerStart {
             dir: mock_dir.to_path_buf(),
-            reason: format!("cannot run {}: {err}", venv.python().display()),
+            reason: format!("cannot run {:?}: {err}", command.get_program()),
             output: String::new(),
         })?;
         let output = Arc::new(Mutex::new(String::new()));
@@ -159,35 +167,13 @@ impl MockServer {
     /// first line; it stops when its stdin closes, so it cannot outlive
     /// the test.
     fn spawn_native(mock_dir: &Path, env: &[(&str, &str)]) -> Result<Self> {
-        let binary = crate::binary::mockloop_mcp()?;
-        let mut command = Command::new(&binary);
-        command.envs(env.iter().copied());
+        let mut command = Command::new(crate::binary::mockloop_mcp()?);
         command
+            .envs(env.iter().copied())
             .arg("serve")
             .arg(mock_dir)
-            .args(["--port", "0", "--stop-on-stdin-close"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|err| Error::ServerStart {
-            dir: mock_dir.to_path_buf(),
-            reason: format!("cannot run {}: {err}", binary.display()),
-            output: String::new(),
-        })?;
-        let output = Arc::new(Mutex::new(String::new()));
-        if let Some(stdout) = child.stdout.take() {
-            capture(stdout, Arc::clone(&output));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            capture(stderr, Arc::clone(&output));
-        }
-        Ok(Self {
-            stdin: child.stdin.take(),
-            child,
-            output,
-            port: 0,
-            dir: mock_dir.to_path_buf(),
-        })
+            .args(["--port", "0", "--stop-on-stdin-close"]);
+        Self::launch(command, mock_dir, 0)
     }
 
     fn wait_native(&mut self, timeout: Duration) -> Result<()> {
@@ -207,38 +193,21 @@ impl MockServer {
             if let Some(port) = port {
                 self.port = port;
                 let remaining = timeout.saturating_sub(started.elapsed());
-                return self.wait_healthy_native(remaining);
+                return self.wait_healthy(remaining, None);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         Err(self.start_error(format!("no \"Serving ... at\" line within {timeout:?}")))
     }
 
-    fn wait_healthy_native(&mut self, timeout: Duration) -> Result<()> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .map_err(Error::Client)?;
-        let started = Instant::now();
-        let mut last = String::from("no answer yet");
-        while started.elapsed() < timeout {
-            match client.get(format!("{}/health", self.url())).send() {
-                Ok(response) if response.status().is_success() => return Ok(()),
-                Ok(response) => last = format!("GET /health answered {}", response.status()),
-                Err(err) => last = format!("GET /health: {err}"),
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Err(self.start_error(format!("no 2xx from /health within {timeout:?} ({last})")))
-    }
-
-    fn wait_healthy(&mut self, timeout: Duration) -> Result<()> {
+    /// Waits for a 2xx from `/health`, and for `listening` in the output
+    /// when given (the line that says the answer comes from this process).
+    fn wait_healthy(&mut self, timeout: Duration, listening: Option<String>) -> Result<()> {
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
             .map_err(Error::Client)?;
         let url = format!("{}/health", self.url());
-        let listening = format!("Uvicorn running on {}", self.url());
         let started = Instant::now();
         let mut last = String::from("no answer yet");
         while started.elapsed() < timeout {
@@ -249,7 +218,9 @@ impl MockServer {
             }
             // Another mock may have taken the port first (then this one
             // fails to bind): only uvicorn's own line says it is ours.
-            let bound = self.output().contains(&listening);
+            let bound = listening
+                .as_ref()
+                .is_none_or(|line| self.output().contains(line));
             match client.get(&url).send() {
                 Ok(response) if response.status().is_success() && bound => return Ok(()),
                 Ok(response) if response.status().is_success() => {

@@ -22,18 +22,9 @@ pub struct ServeArgs {
     /// A separate port for the admin API (the next mocks take the next ones).
     #[arg(long)]
     pub admin_port: Option<u16>,
-    /// Do not enforce the spec's security requirements.
-    #[arg(long)]
-    pub no_auth: bool,
-    /// Leave out webhooks.
-    #[arg(long)]
-    pub no_webhooks: bool,
-    /// Leave out the admin UI.
-    #[arg(long)]
-    pub no_admin_ui: bool,
-    /// Leave out stateful storage.
-    #[arg(long)]
-    pub no_storage: bool,
+    /// The features to leave out.
+    #[command(flatten)]
+    pub features: super::FeatureFlags,
     /// Stop when standard input closes (for process managers and tests
     /// that want the server to end with them).
     #[arg(long, hide = true)]
@@ -42,16 +33,13 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     fn options(&self) -> ServeOptions {
-        let disabled = [
-            ("auth", self.no_auth),
-            ("webhooks", self.no_webhooks),
-            ("admin_ui", self.no_admin_ui),
-            ("storage", self.no_storage),
-        ]
-        .into_iter()
-        .filter(|(_, off)| *off)
-        .map(|(name, _)| name.to_owned())
-        .collect();
+        let disabled = self
+            .features
+            .switches()
+            .into_iter()
+            .filter(|(_, off)| *off)
+            .map(|(name, _)| name.to_owned())
+            .collect();
         ServeOptions {
             host: self.host.clone(),
             port: self.port,

@@ -115,34 +115,40 @@ impl Mock {
     fn routes(&self) -> Router {
         use Own::*;
         let mut router = Router::default();
-        let mut admin = |method: &str, path: &str, own: Own| {
-            router.add(method, &format!("{ADMIN_API}{path}"), Handler::Own(own));
-        };
-        admin("GET", "/logs/search", LogsSearch);
-        admin("GET", "/logs/analyze", LogsAnalyze);
-        admin("GET", "/mock-data/scenarios", ScenariosList);
-        admin("POST", "/mock-data/scenarios", ScenarioCreate);
-        admin("GET", "/mock-data/scenarios/active", ScenarioActive);
-        admin(
-            "POST",
-            "/mock-data/scenarios/deactivate",
-            ScenarioDeactivate,
+        add_all(
+            &mut router,
+            ADMIN_API,
+            &[
+                ("GET", "/logs/search", LogsSearch),
+                ("GET", "/logs/analyze", LogsAnalyze),
+                ("GET", "/mock-data/scenarios", ScenariosList),
+                ("POST", "/mock-data/scenarios", ScenarioCreate),
+                ("GET", "/mock-data/scenarios/active", ScenarioActive),
+                (
+                    "POST",
+                    "/mock-data/scenarios/deactivate",
+                    ScenarioDeactivate,
+                ),
+                ("GET", "/mock-data/scenarios/{name}", ScenarioGet),
+                ("PUT", "/mock-data/scenarios/{name}", ScenarioReplace),
+                ("DELETE", "/mock-data/scenarios/{name}", ScenarioDelete),
+                (
+                    "POST",
+                    "/mock-data/scenarios/{name}/activate",
+                    ScenarioActivate,
+                ),
+                ("GET", "/mock-data/responses", OverridesList),
+                ("POST", "/mock-data/responses", OverrideSet),
+                ("DELETE", "/mock-data/responses", OverridesClear),
+                ("GET", "/info", Info),
+            ],
         );
-        admin("GET", "/mock-data/scenarios/{name}", ScenarioGet);
-        admin("PUT", "/mock-data/scenarios/{name}", ScenarioReplace);
-        admin("DELETE", "/mock-data/scenarios/{name}", ScenarioDelete);
-        admin(
-            "POST",
-            "/mock-data/scenarios/{name}/activate",
-            ScenarioActivate,
-        );
-        admin("GET", "/mock-data/responses", OverridesList);
-        admin("POST", "/mock-data/responses", OverrideSet);
-        admin("DELETE", "/mock-data/responses", OverridesClear);
-        admin("GET", "/info", Info);
         if self.settings.admin_ui && !self.api_has("GET", "/admin") {
-            router.add("GET", "/admin", Handler::Own(AdminPage));
-            router.add("GET", "/admin/", Handler::Own(AdminPage));
+            add_all(
+                &mut router,
+                "/admin",
+                &[("GET", "", AdminPage), ("GET", "/", AdminPage)],
+            );
         }
         let reserved: Vec<&str> = self
             .manifest
@@ -163,37 +169,31 @@ impl Mock {
             router.add("POST", "/token", Handler::Own(Token));
         }
         if self.webhooks.enabled {
-            let hooks = [
-                ("GET", "", WebhooksList),
-                ("POST", "", WebhookRegister),
-                ("GET", "/events", WebhookEvents),
-                ("POST", "/fire", WebhookFire),
-                ("DELETE", "/{webhook_id}", WebhookDelete),
-                ("POST", "/{webhook_id}/test", WebhookTest),
-                ("GET", "/{webhook_id}/deliveries", WebhookDeliveries),
-            ];
-            for (method, path, own) in hooks {
-                router.add(
-                    method,
-                    &format!("{ADMIN_API}/webhooks{path}"),
-                    Handler::Own(own),
-                );
-            }
+            add_all(
+                &mut router,
+                &format!("{ADMIN_API}/webhooks"),
+                &[
+                    ("GET", "", WebhooksList),
+                    ("POST", "", WebhookRegister),
+                    ("GET", "/events", WebhookEvents),
+                    ("POST", "/fire", WebhookFire),
+                    ("DELETE", "/{webhook_id}", WebhookDelete),
+                    ("POST", "/{webhook_id}/test", WebhookTest),
+                    ("GET", "/{webhook_id}/deliveries", WebhookDeliveries),
+                ],
+            );
         }
         if self.settings.storage {
-            let routes = [
-                ("GET", "", StorageShow),
-                ("POST", "/enable", StorageEnable),
-                ("POST", "/disable", StorageDisable),
-                ("DELETE", "", StorageClear),
-            ];
-            for (method, path, own) in routes {
-                router.add(
-                    method,
-                    &format!("{ADMIN_API}/storage{path}"),
-                    Handler::Own(own),
-                );
-            }
+            add_all(
+                &mut router,
+                &format!("{ADMIN_API}/storage"),
+                &[
+                    ("GET", "", StorageShow),
+                    ("POST", "/enable", StorageEnable),
+                    ("POST", "/disable", StorageDisable),
+                    ("DELETE", "", StorageClear),
+                ],
+            );
         }
         for (index, op) in self.catalog.ops.iter().enumerate() {
             router.add(&op.method, &op.route, Handler::Api(index));
@@ -212,6 +212,13 @@ impl Mock {
             && (self.settings.storage_env
                 || self.state.storage_on()
                 || self.state.scenario_storage())
+    }
+}
+
+/// Adds the mock's own routes `prefix + path`, in order.
+fn add_all(router: &mut Router, prefix: &str, routes: &[(&str, &str, Own)]) {
+    for (method, path, own) in routes {
+        router.add(method, &format!("{prefix}{path}"), Handler::Own(*own));
     }
 }
 

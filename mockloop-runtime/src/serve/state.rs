@@ -111,18 +111,9 @@ impl State {
         }
         // Locks are taken database first, then the watch, everywhere.
         let db = self.db();
-        let read = |key: &'static str| -> Option<String> {
-            db.query_row("SELECT value FROM mock_state WHERE key = ?", [key], |row| {
-                row.get::<_, Option<String>>(0)
-            })
-            .optional()
-            .ok()
-            .flatten()
-            .flatten()
-        };
         let revisions: Vec<(&'static str, Option<String>)> = [OVERRIDES, SCENARIOS, STORAGE]
             .into_iter()
-            .map(|key| (key, read(key)))
+            .map(|key| (key, state_value(&db, key)))
             .collect();
         let stale: Vec<&'static str> = {
             let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());
@@ -153,12 +144,7 @@ impl State {
             [key],
         )
         .map_err(sql)?;
-        let revision = db
-            .query_row("SELECT value FROM mock_state WHERE key = ?", [key], |row| {
-                row.get::<_, Option<String>>(0)
-            })
-            .ok()
-            .flatten();
+        let revision = state_value(db, key);
         // This process is current: remember the revision so that it does
         // not reload its own write.
         let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());
@@ -198,17 +184,7 @@ impl State {
     }
 
     fn load_active(&self, db: &Connection) {
-        let name: Option<String> = db
-            .query_row(
-                "SELECT value FROM mock_state WHERE key = ?",
-                [ACTIVE_KEY],
-                |row| row.get(0),
-            )
-            .optional()
-            .ok()
-            .flatten()
-            .flatten();
-        self.set_active(db, name.as_deref());
+        self.set_active(db, state_value(db, ACTIVE_KEY).as_deref());
     }
 
     fn set_active(&self, db: &Connection, name: Option<&str>) {
@@ -234,18 +210,8 @@ impl State {
     }
 
     fn load_storage(&self, db: &Connection) {
-        let value: Option<String> = db
-            .query_row(
-                "SELECT value FROM mock_state WHERE key = ?",
-                [STORAGE_KEY],
-                |row| row.get(0),
-            )
-            .optional()
-            .ok()
-            .flatten()
-            .flatten();
         *self.storage_on.write().unwrap_or_else(|p| p.into_inner()) =
-            value.as_deref() == Some("on");
+            state_value(db, STORAGE_KEY).as_deref() == Some("on");
     }
 
     /// The override of an operation, if any.
@@ -370,20 +336,7 @@ impl State {
     /// Adds a scenario; 409 if the name is taken.
     pub(crate) fn create_scenario(&self, scenario: &Scenario) -> Result<Value, InputError> {
         let db = self.db();
-        let stamp = now();
-        let inserted = db.execute(
-            "INSERT INTO scenarios (name, description, endpoints, created_at, updated_at, storage) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-            params![
-                scenario.name,
-                scenario.description,
-                Value::Object(scenario.endpoints.clone()).to_string(),
-                stamp,
-                stamp,
-                i64::from(scenario.storage)
-            ],
-        );
-        match inserted {
+        match write_scenario(&db, scenario, "") {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(error, _))
                 if error.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -404,20 +357,12 @@ impl State {
     /// Creates or replaces a scenario.
     pub(crate) fn replace_scenario(&self, scenario: &Scenario) -> Result<Value, InputError> {
         let db = self.db();
-        let stamp = now();
-        db.execute(
-            "INSERT INTO scenarios (name, description, endpoints, created_at, updated_at, storage) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE \
-             SET description = excluded.description, endpoints = excluded.endpoints, \
-             updated_at = excluded.updated_at, storage = excluded.storage",
-            params![
-                scenario.name,
-                scenario.description,
-                Value::Object(scenario.endpoints.clone()).to_string(),
-                stamp,
-                stamp,
-                i64::from(scenario.storage)
-            ],
+        write_scenario(
+            &db,
+            scenario,
+            " ON CONFLICT(name) DO UPDATE SET description = excluded.description, \
+             endpoints = excluded.endpoints, updated_at = excluded.updated_at, \
+             storage = excluded.storage",
         )
         .map_err(sql)?;
         self.changed(&db, SCENARIOS)?;
@@ -482,6 +427,36 @@ impl State {
         *self.storage_on.write().unwrap_or_else(|p| p.into_inner()) = on;
         Ok(())
     }
+}
+
+/// Inserts a scenario, with `conflict` (an `ON CONFLICT` clause, or "").
+fn write_scenario(db: &Connection, scenario: &Scenario, conflict: &str) -> rusqlite::Result<usize> {
+    let stamp = now();
+    db.execute(
+        &format!(
+            "INSERT INTO scenarios (name, description, endpoints, created_at, updated_at, storage) \
+             VALUES (?, ?, ?, ?, ?, ?){conflict}"
+        ),
+        params![
+            scenario.name,
+            scenario.description,
+            Value::Object(scenario.endpoints.clone()).to_string(),
+            stamp,
+            stamp,
+            i64::from(scenario.storage)
+        ],
+    )
+}
+
+/// A value of `mock_state` (`None` when absent or unreadable).
+fn state_value(db: &Connection, key: &str) -> Option<String> {
+    db.query_row("SELECT value FROM mock_state WHERE key = ?", [key], |row| {
+        row.get::<_, Option<String>>(0)
+    })
+    .optional()
+    .ok()
+    .flatten()
+    .flatten()
 }
 
 fn no_scenario(name: &str) -> InputError {
