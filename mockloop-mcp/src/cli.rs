@@ -8,10 +8,12 @@ use mockloop_runtime::{RenderOptions, generate_project};
 
 mod analyze;
 mod serve;
+mod servers;
 
 pub use analyze::AnalyzeArgs;
 pub use mockloop_runtime::error_chain;
 pub use serve::ServeArgs;
+pub use servers::{StartArgs, TargetArgs};
 
 /// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
 ///
@@ -34,6 +36,14 @@ pub enum Command {
     Http(HttpArgs),
     /// Serve mocks natively (no Python): specs or generated mock folders.
     Serve(ServeArgs),
+    /// Start a mock in the background and print its URL (native, fastapi or docker engine).
+    Start(StartArgs),
+    /// Stop a mock mockloop started (by URL, port or folder).
+    Stop(TargetArgs),
+    /// Restart a mock mockloop started, on the same engine and port.
+    Restart(TargetArgs),
+    /// List the mocks mockloop started.
+    Ps,
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
     Analyze(AnalyzeArgs),
 }
@@ -116,6 +126,10 @@ pub fn main() -> ExitCode {
         Some(Command::Http(args)) => serve(crate::serve_http(args.bind)),
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),
+        Some(Command::Start(args)) => servers::start(&args),
+        Some(Command::Stop(args)) => servers::stop(&args),
+        Some(Command::Restart(args)) => servers::restart(&args),
+        Some(Command::Ps) => servers::ps(),
         None => serve(crate::serve_stdio()),
     }
 }

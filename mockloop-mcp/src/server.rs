@@ -1,4 +1,4 @@
-//! The MCP server: four tools whose schemas are derived from their input
+//! The MCP server: the tools, whose schemas are derived from their input
 //! and output structs (`#[derive(ToolInput)]`).
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
@@ -7,8 +7,12 @@ use crate::tools::discover::DiscoverMockServersInput;
 use crate::tools::generate::{GenerateMockInput, GenerateMockOutput};
 use crate::tools::manage_data::{ManageMockDataInput, ManageMockDataOutput};
 use crate::tools::query_logs::{QueryMockLogsInput, QueryMockLogsOutput};
+use crate::tools::servers::{
+    ListMockServersInput, ListMockServersOutput, ServerTargetInput, StartMockServerInput,
+    StopMockServerOutput,
+};
 use crate::tools::{self, schema};
-use mockloop_runtime::Discovery;
+use mockloop_runtime::{Discovery, Started};
 
 /// The mockloop MCP server. Stateless: every call names its mock.
 #[derive(Debug, Clone, Default)]
@@ -46,10 +50,34 @@ impl MockloopServer {
     async fn manage_mock_data(&self, arguments: JsonObject) -> CallToolResult {
         tools::manage_data::run(arguments).await
     }
+
+    /// Start a mock server and return once it answers, from a spec (the mock folder is generated first) or a mock folder: engine native (default, no Python, instant), fastapi (the generated project; its venv is built once and cached) or docker. Returns URL, admin and docs URLs, pid, log file and start-up time. The server keeps running after this session.
+    #[tool(input_schema = schema::<StartMockServerInput>(), output_schema = schema::<Started>())]
+    async fn start_mock_server(&self, arguments: JsonObject) -> CallToolResult {
+        tools::servers::start(arguments).await
+    }
+
+    /// Stop a mock server mockloop started (by url, port, mock_dir or pid): SIGTERM, a bounded wait while it writes out its request log, SIGKILL only after that. Servers mockloop did not start are never touched.
+    #[tool(input_schema = schema::<ServerTargetInput>(), output_schema = schema::<StopMockServerOutput>())]
+    async fn stop_mock_server(&self, arguments: JsonObject) -> CallToolResult {
+        tools::servers::stop(arguments).await
+    }
+
+    /// Restart a mock server mockloop started (after its spec or folder changed), on the same engine, port and features.
+    #[tool(input_schema = schema::<ServerTargetInput>(), output_schema = schema::<Started>())]
+    async fn restart_mock_server(&self, arguments: JsonObject) -> CallToolResult {
+        tools::servers::restart(arguments).await
+    }
+
+    /// List the mock servers mockloop started, in this session or earlier ones, with engine, pid, port, uptime and whether each still answers.
+    #[tool(input_schema = schema::<ListMockServersInput>(), output_schema = schema::<ListMockServersOutput>())]
+    async fn list_mock_servers(&self, arguments: JsonObject) -> CallToolResult {
+        tools::servers::list(arguments).await
+    }
 }
 
 #[tool_handler(
     name = "mockloop-mcp",
-    instructions = "mockloop generates FastAPI mock servers from OpenAPI descriptions. Use generate_mock_api, run the mock (uvicorn main:app in its folder), then query_mock_logs to see and analyse the requests it got, manage_mock_data to change its responses, and discover_mock_servers to find running mocks and generated folders."
+    instructions = "mockloop turns OpenAPI/Swagger descriptions into mock servers. The loop: start_mock_server on a spec (or generate_mock_api, then start_mock_server on its folder) returns the mock's URL; send requests to it; query_mock_logs reads and analyses what it received; manage_mock_data changes its responses live (overrides, scenarios); list_mock_servers shows what runs; stop_mock_server stops it. discover_mock_servers finds mocks and generated folders."
 )]
 impl ServerHandler for MockloopServer {}

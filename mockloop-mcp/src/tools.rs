@@ -5,6 +5,7 @@ pub mod discover;
 pub mod generate;
 pub mod manage_data;
 pub mod query_logs;
+pub mod servers;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@ mod analysis;
 mod discovery;
 mod error;
 mod logs;
+mod manage;
 mod model;
 mod render;
 mod serve;
@@ -36,6 +37,10 @@ pub use error::{Error, Result, error_chain};
 pub use logs::{
     LOG_DB_RELATIVE, LogFilter, LogPage, LogStore, RequestLog, database_migrations,
     database_schema_version, migrate_database,
+};
+pub use manage::{
+    EngineKind, Listed, ServerEntry, StartOptions, Started, StopReport, Target, list_servers,
+    restart_server, start_server, state_dir, stop_server,
 };
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
