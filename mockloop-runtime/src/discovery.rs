@@ -102,6 +102,15 @@ pub struct RunningServer {
     /// Its folder, from the admin API's database path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mock_dir: Option<String>,
+    /// The engine serving it (`native` or `fastapi`, from `/health`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// Its process, when mockloop started it (`list_mock_servers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Seconds since mockloop started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_s: Option<u64>,
 }
 
 /// A generated mock folder (one holding a `mockloop.json`).
@@ -164,6 +173,19 @@ pub async fn discover(options: &DiscoveryOptions) -> Discovery {
         }
     }
     servers.sort_by_key(|s| s.port);
+    // What mockloop's registry knows of the servers it started.
+    if let Ok(Ok(started)) = tokio::task::spawn_blocking(crate::manage::list_servers).await {
+        for server in &mut servers {
+            if let Some(listed) = started.iter().find(|l| l.server.port == server.port) {
+                server.pid = listed.server.pid;
+                server.uptime_s = Some(listed.uptime_s);
+                server.engine = server
+                    .engine
+                    .take()
+                    .or_else(|| Some(listed.server.engine.clone()));
+            }
+        }
+    }
     let generated = options
         .generated_dir
         .as_deref()
@@ -197,6 +219,9 @@ async fn probe(port: u16, client: Option<reqwest::Client>, check: bool) -> Optio
         generator_version: None,
         operation_count: None,
         mock_dir: None,
+        engine: None,
+        pid: None,
+        uptime_s: None,
     };
     let Some(client) = client.filter(|_| check) else {
         return Some(server);
@@ -224,6 +249,11 @@ async fn probe(port: u16, client: Option<reqwest::Client>, check: bool) -> Optio
             server.api_version = text("api_version");
             server.generator_version = text("generator_version");
             server.operation_count = info.get("operation_count").and_then(Value::as_u64);
+            server.engine = body
+                .as_ref()
+                .and_then(|b| b.get("engine"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             server.mock_dir = mock_dir_of(&client, &url).await;
         }
         None => server.detail = format!("not mockloop: GET /health answered {status}"),
