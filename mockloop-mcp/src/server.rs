@@ -1,7 +1,8 @@
 //! The MCP server: the tools, whose schemas are derived from their input
 //! and output structs (`#[derive(ToolInput)]`).
 use rmcp::model::{CallToolResult, JsonObject};
-use rmcp::{ServerHandler, tool, tool_handler, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 
 use crate::tools::discover::DiscoverMockServersInput;
 use crate::tools::generate::{GenerateMockInput, GenerateMockOutput};
@@ -53,8 +54,12 @@ impl MockloopServer {
 
     /// Start a mock server and return once it answers, from a spec (the mock folder is generated first) or a mock folder: engine native (default, no Python, instant), fastapi (the generated project; its venv is built once and cached) or docker. Returns URL, admin and docs URLs, pid, log file and start-up time. The server keeps running after this session.
     #[tool(input_schema = schema::<StartMockServerInput>(), output_schema = schema::<Started>())]
-    async fn start_mock_server(&self, arguments: JsonObject) -> CallToolResult {
-        tools::servers::start(arguments).await
+    async fn start_mock_server(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        tools::servers::start(arguments, Some(context)).await
     }
 
     /// Stop a mock server mockloop started (by url, port, mock_dir or pid): SIGTERM, a bounded wait while it writes out its request log, SIGKILL only after that. Servers mockloop did not start are never touched.
@@ -65,8 +70,12 @@ impl MockloopServer {
 
     /// Restart a mock server mockloop started (after its spec or folder changed), on the same engine, port and features.
     #[tool(input_schema = schema::<ServerTargetInput>(), output_schema = schema::<Started>())]
-    async fn restart_mock_server(&self, arguments: JsonObject) -> CallToolResult {
-        tools::servers::restart(arguments).await
+    async fn restart_mock_server(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        tools::servers::restart(arguments, Some(context)).await
     }
 
     /// List the mock servers mockloop started, in this session or earlier ones, with engine, pid, port, uptime and whether each still answers.

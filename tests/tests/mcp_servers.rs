@@ -96,6 +96,11 @@ fn the_loop(engine: &str, env: &Env, budget: Duration) {
     );
     let server = &started["structuredContent"]["server"];
     assert_eq!(server["engine"], engine);
+    let progress = started["progress"].to_string();
+    assert!(
+        progress.contains(&format!("starting the {engine} engine")),
+        "{progress}"
+    );
     let url = server["url"].as_str().unwrap().to_owned();
     let (pid, port) = (
         server["pid"].as_u64().unwrap(),
@@ -155,8 +160,10 @@ fn native_mock_started_listed_and_stopped_across_sessions() {
 #[test]
 fn fastapi_mock_from_a_cold_and_a_warm_cache() {
     let env = Env::new();
-    // Cold: the venv is built (pip install), within a few minutes.
+    // Cold: the venv is built (pip install), within a few minutes, and
+    // the client hears about it.
     the_loop("fastapi", &env, Duration::from_secs(300));
+    assert!(env.cache.join("venvs").is_dir());
     // Warm: the cached venv is reused.
     the_loop("fastapi", &env, Duration::from_secs(30));
 }

@@ -8,7 +8,9 @@ use mockloop_runtime::{
     EngineKind, Listed, StartOptions, Started, StopReport, Target, ToolInput, list_servers,
     restart_server, start_server, stop_server,
 };
-use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::model::{CallToolResult, JsonObject, ProgressNotificationParam};
+use rmcp::service::RequestContext;
+use rmcp::{Peer, RoleServer};
 use serde::{Deserialize, Serialize};
 
 use super::generate::default_output_dir;
@@ -125,12 +127,60 @@ fn started_text(started: &Started) -> String {
     )
 }
 
-/// Starts a mock.
-pub async fn start(arguments: JsonObject) -> CallToolResult {
-    finish(start_body(arguments).await)
+/// Steps reported while a start runs: as MCP progress notifications when
+/// the client asked for them (a progress token), and to the log.
+struct Progress {
+    sender: tokio::sync::mpsc::UnboundedSender<String>,
+    forwarder: tokio::task::JoinHandle<()>,
 }
 
-async fn start_body(arguments: JsonObject) -> ToolResult<CallToolResult> {
+impl Progress {
+    fn new(tool: &'static str, context: Option<&RequestContext<RoleServer>>) -> Self {
+        let (sender, mut steps) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let token = context.and_then(|c| c.meta.get_progress_token());
+        let peer: Option<Peer<RoleServer>> = context.map(|c| c.peer.clone());
+        let forwarder = tokio::spawn(async move {
+            let mut count = 0.0;
+            while let Some(step) = steps.recv().await {
+                tracing::info!("{tool}: {step}");
+                count += 1.0;
+                if let (Some(token), Some(peer)) = (&token, &peer) {
+                    let param =
+                        ProgressNotificationParam::new(token.clone(), count).with_message(step);
+                    let _ = peer.notify_progress(param).await;
+                }
+            }
+        });
+        Self { sender, forwarder }
+    }
+
+    /// The callback the runtime calls with each step.
+    fn reporter(&self) -> impl Fn(&str) + Send + 'static {
+        let sender = self.sender.clone();
+        move |step: &str| {
+            let _ = sender.send(step.to_owned());
+        }
+    }
+
+    /// Waits until every step was sent.
+    async fn done(self) {
+        drop(self.sender);
+        let _ = self.forwarder.await;
+    }
+}
+
+/// Starts a mock.
+pub async fn start(
+    arguments: JsonObject,
+    context: Option<RequestContext<RoleServer>>,
+) -> CallToolResult {
+    finish(start_body(arguments, context).await)
+}
+
+async fn start_body(
+    arguments: JsonObject,
+    context: Option<RequestContext<RoleServer>>,
+) -> ToolResult<CallToolResult> {
     let input: StartMockServerInput = parse(arguments)?;
     let source = match (&input.spec_url_or_path, &input.mock_dir) {
         (Some(spec), None) if !spec.is_empty() => spec.clone(),
@@ -165,12 +215,11 @@ async fn start_body(arguments: JsonObject) -> ToolResult<CallToolResult> {
             .map_or_else(default_output_dir, PathBuf::from),
         binary: own_binary(),
     };
-    let started = blocking(move || {
-        start_server(&source, &options, &|step| {
-            tracing::info!("start_mock_server: {step}")
-        })
-    })
-    .await?;
+    let progress = Progress::new("start_mock_server", context.as_ref());
+    let report = progress.reporter();
+    let started = blocking(move || start_server(&source, &options, &report)).await;
+    progress.done().await;
+    let started = started?;
     Ok(success(started_text(&started), &started))
 }
 
@@ -208,20 +257,25 @@ async fn stop_body(arguments: JsonObject) -> ToolResult<CallToolResult> {
 }
 
 /// Restarts a mock on the same engine, port and features.
-pub async fn restart(arguments: JsonObject) -> CallToolResult {
-    finish(restart_body(arguments).await)
+pub async fn restart(
+    arguments: JsonObject,
+    context: Option<RequestContext<RoleServer>>,
+) -> CallToolResult {
+    finish(restart_body(arguments, context).await)
 }
 
-async fn restart_body(arguments: JsonObject) -> ToolResult<CallToolResult> {
+async fn restart_body(
+    arguments: JsonObject,
+    context: Option<RequestContext<RoleServer>>,
+) -> ToolResult<CallToolResult> {
     let input: ServerTargetInput = parse(arguments)?;
     let target = input.target()?;
     let binary = own_binary();
-    let started = blocking(move || {
-        restart_server(&target, &binary, &|step| {
-            tracing::info!("restart_mock_server: {step}")
-        })
-    })
-    .await?;
+    let progress = Progress::new("restart_mock_server", context.as_ref());
+    let report = progress.reporter();
+    let started = blocking(move || restart_server(&target, &binary, &report)).await;
+    progress.done().await;
+    let started = started?;
     Ok(success(started_text(&started), &started))
 }
 
