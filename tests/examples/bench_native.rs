@@ -78,8 +78,11 @@ fn free_port() -> u16 {
         .unwrap_or(18_000)
 }
 
+/// Starts a peer in its own process group, in the system's temp folder
+/// (MockServer writes its CA certificate into its working folder).
 fn group(command: &mut Command) -> anyhow::Result<Running> {
     command
+        .current_dir(std::env::temp_dir())
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

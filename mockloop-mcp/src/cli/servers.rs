@@ -59,6 +59,26 @@ fn report_started(started: &Started) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A spinner on stderr with the current step (venv build, start); it
+/// draws only on a terminal.
+fn spinner() -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
+/// A step: on the spinner on a terminal, as a line otherwise.
+fn show(spinner: &indicatif::ProgressBar, step: &str) {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        spinner.set_message(step.to_owned());
+    } else {
+        eprintln!("mockloop: {step}");
+    }
+}
+
 fn failed(err: &mockloop_runtime::Error) -> ExitCode {
     eprintln!("error: {}", error_chain(err));
     ExitCode::FAILURE
@@ -110,9 +130,12 @@ pub fn stop(args: &TargetArgs) -> ExitCode {
 
 /// `restart`.
 pub fn restart(args: &TargetArgs) -> ExitCode {
-    match restart_server(&Target::parse(&args.target), &own_binary(), &|step| {
-        eprintln!("mockloop: {step}");
-    }) {
+    let spinner = spinner();
+    let outcome = restart_server(&Target::parse(&args.target), &own_binary(), &|step| {
+        show(&spinner, step);
+    });
+    spinner.finish_and_clear();
+    match outcome {
         Ok(started) => report_started(&started),
         Err(err) => failed(&err),
     }
