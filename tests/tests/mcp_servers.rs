@@ -254,3 +254,26 @@ fn break_main(dir: &Path) {
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, format!("{text}\ndef broken(:\n")).unwrap();
 }
+
+#[test]
+fn the_docker_engine_without_docker_says_so_and_starts_nothing() {
+    let docker = std::process::Command::new("docker").arg("info").output();
+    if docker.is_ok_and(|out| out.status.success()) {
+        eprintln!(
+            "\n!!! SKIPPED: a Docker engine is reachable here; this test is for machines without one\n"
+        );
+        return;
+    }
+    let env = Env::new();
+    let results = env.session(json!([
+        {"name": "start_mock_server", "arguments": {"spec_url_or_path": petstore_spec(), "engine": "docker"}},
+        {"name": "list_mock_servers", "arguments": {}},
+    ]));
+    assert_eq!(results[0]["isError"], true);
+    let text = results[0]["text"][0].as_str().unwrap();
+    assert!(
+        text.contains("docker") && text.contains("engine native"),
+        "{text}"
+    );
+    assert_eq!(results[1]["structuredContent"]["servers"], json!([]));
+}
