@@ -126,6 +126,23 @@ fn choose_port(wanted: Option<u16>, taken: &[u16]) -> Result<u16> {
     Err(start_error("cannot find a free port"))
 }
 
+/// The port `docker-compose.yml` publishes (the manifest's), if it is free.
+fn compose_port(dir: &Path, taken: &[u16]) -> Result<u16> {
+    let files = MockFiles::from_folder(dir)?;
+    let port = files
+        .manifest
+        .get("port")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(8000);
+    if taken.contains(&port) || std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        return Err(start_error(format!(
+            "port {port}, which docker-compose.yml publishes, is taken; stop what holds it, or use engine native"
+        )));
+    }
+    Ok(port)
+}
+
 /// The mock folder of `source`: the folder itself, or the one generated
 /// from a spec (file or URL) under `output_base`. A folder a running server
 /// of mockloop's serves is not generated again (that would replace its
@@ -178,7 +195,12 @@ pub fn start_server(
         .iter()
         .flat_map(|e| std::iter::once(e.port).chain(e.admin_port))
         .collect();
-    let port = choose_port(options.port, &taken)?;
+    let port = if options.engine == EngineKind::Docker {
+        // docker-compose.yml publishes the port the mock was generated with.
+        compose_port(&dir, &taken)?
+    } else {
+        choose_port(options.port, &taken)?
+    };
     let admin_port = match options.admin_port {
         Some(wanted) => {
             let mut taken = taken.clone();
