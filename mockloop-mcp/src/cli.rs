@@ -7,10 +7,12 @@ use clap::{Args, Parser, Subcommand};
 use mockloop_runtime::{RenderOptions, generate_project};
 
 mod analyze;
+mod coverage;
 mod serve;
 mod servers;
 
 pub use analyze::AnalyzeArgs;
+pub use coverage::CoverageArgs;
 pub use mockloop_runtime::error_chain;
 pub use serve::ServeArgs;
 pub use servers::{StartArgs, TargetArgs};
@@ -44,6 +46,8 @@ pub enum Command {
     Restart(TargetArgs),
     /// List the mocks mockloop started.
     Ps,
+    /// What a client exercised through a mock: operations, statuses, parameters never tried.
+    Coverage(CoverageArgs),
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
     Analyze(AnalyzeArgs),
 }
@@ -126,6 +130,7 @@ pub fn main() -> ExitCode {
         Some(Command::Http(args)) => serve(crate::serve_http(args.bind)),
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),
+        Some(Command::Coverage(args)) => coverage::run(&args),
         Some(Command::Start(args)) => servers::start(&args),
         Some(Command::Stop(args)) => servers::stop(&args),
         Some(Command::Restart(args)) => servers::restart(&args),

@@ -4,6 +4,7 @@ use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 
+use crate::tools::coverage::MockCoverageInput;
 use crate::tools::discover::DiscoverMockServersInput;
 use crate::tools::generate::{GenerateMockInput, GenerateMockOutput};
 use crate::tools::manage_data::{ManageMockDataInput, ManageMockDataOutput};
@@ -13,7 +14,7 @@ use crate::tools::servers::{
     StopMockServerOutput,
 };
 use crate::tools::{self, schema};
-use mockloop_runtime::{Discovery, Started};
+use mockloop_runtime::{Coverage, Discovery, Started};
 
 /// The mockloop MCP server. Stateless: every call names its mock.
 #[derive(Debug, Clone, Default)]
@@ -76,6 +77,12 @@ impl MockloopServer {
         context: RequestContext<RoleServer>,
     ) -> CallToolResult {
         tools::servers::restart(arguments, Some(context)).await
+    }
+
+    /// Report what a client under test exercised through a mock (mock_dir or server_url; session_id, time window): operations never called, documented statuses never received (untested error handling), parameters and body fields never sent, 422 refusals and why; with create_scenario arguments for manage_mock_data that make the mock answer the statuses never seen.
+    #[tool(input_schema = schema::<MockCoverageInput>(), output_schema = schema::<Coverage>())]
+    async fn mock_coverage(&self, arguments: JsonObject) -> CallToolResult {
+        tools::coverage::run(arguments).await
     }
 
     /// List the mock servers mockloop started, in this session or earlier ones, with engine, pid, port, uptime and whether each still answers.

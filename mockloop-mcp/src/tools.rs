@@ -1,6 +1,7 @@
 //! The tools, one module each: its input (derived schema), its output and
 //! its body. Every tool answers with structured content matching its output
 //! schema plus a short text, or with an `isError` result saying what to do.
+pub mod coverage;
 pub mod discover;
 pub mod generate;
 pub mod manage_data;

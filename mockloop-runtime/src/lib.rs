@@ -21,6 +21,7 @@ mod render;
 mod serve;
 mod spec;
 mod synth;
+mod testing;
 mod tool_input;
 
 pub use model::{ApiModel, Operation, Param, ParamLocation, RequestBody, ResponseSpec};
@@ -42,6 +43,7 @@ pub use manage::{
     EngineKind, Listed, ServerEntry, StartOptions, Started, StopReport, Target, list_servers,
     restart_server, start_server, state_dir, stop_server,
 };
+pub use testing::coverage::{Coverage, CoverageOptions, OperationCoverage, Refusal, coverage};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
 pub use mockloop_macros::ToolInput;

@@ -152,6 +152,7 @@ pub fn check_schemas(tools: &[Tool]) {
             "generate_mock_api",
             "list_mock_servers",
             "manage_mock_data",
+            "mock_coverage",
             "query_mock_logs",
             "restart_mock_server",
             "start_mock_server",
