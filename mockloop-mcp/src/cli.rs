@@ -8,11 +8,13 @@ use mockloop_runtime::{RenderOptions, generate_project};
 
 mod analyze;
 mod coverage;
+mod load;
 mod serve;
 mod servers;
 
 pub use analyze::AnalyzeArgs;
 pub use coverage::CoverageArgs;
+pub use load::LoadArgs;
 pub use mockloop_runtime::error_chain;
 pub use serve::ServeArgs;
 pub use servers::{StartArgs, TargetArgs};
@@ -48,6 +50,8 @@ pub enum Command {
     Ps,
     /// What a client exercised through a mock: operations, statuses, parameters never tried.
     Coverage(CoverageArgs),
+    /// Load-test a running mock (or any server implementing the spec) with valid requests made from the spec.
+    Load(LoadArgs),
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
     Analyze(AnalyzeArgs),
 }
@@ -131,6 +135,7 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),
         Some(Command::Coverage(args)) => coverage::run(&args),
+        Some(Command::Load(args)) => load::run(&args),
         Some(Command::Start(args)) => servers::start(&args),
         Some(Command::Stop(args)) => servers::stop(&args),
         Some(Command::Restart(args)) => servers::restart(&args),

@@ -7,6 +7,7 @@ use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use crate::tools::coverage::MockCoverageInput;
 use crate::tools::discover::DiscoverMockServersInput;
 use crate::tools::generate::{GenerateMockInput, GenerateMockOutput};
+use crate::tools::load::RunLoadTestInput;
 use crate::tools::manage_data::{ManageMockDataInput, ManageMockDataOutput};
 use crate::tools::query_logs::{QueryMockLogsInput, QueryMockLogsOutput};
 use crate::tools::servers::{
@@ -14,7 +15,7 @@ use crate::tools::servers::{
     StopMockServerOutput,
 };
 use crate::tools::{self, schema};
-use mockloop_runtime::{Coverage, Discovery, Started};
+use mockloop_runtime::{Coverage, Discovery, LoadReport, Started};
 
 /// The mockloop MCP server. Stateless: every call names its mock.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +86,16 @@ impl MockloopServer {
         tools::coverage::run(arguments).await
     }
 
+    /// Load-test a running mock (or any server implementing the spec) with valid requests made from the spec, the mock's credentials included: a request count or a duration, concurrency, an optional target rate (open model), operation weights, ramp-up. Reports throughput, latency mean/p50/p90/p95/p99/max overall and per operation, statuses, errors by kind, and the rows the mock's log gained. Sends progress notifications; cancellable.
+    #[tool(input_schema = schema::<RunLoadTestInput>(), output_schema = schema::<LoadReport>())]
+    async fn run_load_test(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        tools::load::run(arguments, Some(context)).await
+    }
+
     /// List the mock servers mockloop started, in this session or earlier ones, with engine, pid, port, uptime and whether each still answers.
     #[tool(input_schema = schema::<ListMockServersInput>(), output_schema = schema::<ListMockServersOutput>())]
     async fn list_mock_servers(&self, arguments: JsonObject) -> CallToolResult {
@@ -94,6 +105,6 @@ impl MockloopServer {
 
 #[tool_handler(
     name = "mockloop-mcp",
-    instructions = "mockloop turns OpenAPI/Swagger descriptions into mock servers. The loop: start_mock_server on a spec (or generate_mock_api, then start_mock_server on its folder) returns the mock's URL; send requests to it; query_mock_logs reads and analyses what it received; manage_mock_data changes its responses live (overrides, scenarios); list_mock_servers shows what runs; stop_mock_server stops it. discover_mock_servers finds mocks and generated folders."
+    instructions = "mockloop turns OpenAPI/Swagger descriptions into mock servers. The loop: start_mock_server on a spec (or generate_mock_api, then start_mock_server on its folder) returns the mock's URL; send requests to it; query_mock_logs reads and analyses what it received; manage_mock_data changes its responses live (overrides, scenarios); list_mock_servers shows what runs; stop_mock_server stops it. discover_mock_servers finds mocks and generated folders. Testing with mocks: mock_coverage tells what a client under test has and has not exercised (with scenarios for the statuses it never saw); run_load_test drives a mock with valid traffic and measures it; verify_api checks a real API (or a mock) against the spec."
 )]
 impl ServerHandler for MockloopServer {}

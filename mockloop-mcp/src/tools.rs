@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod discover;
 pub mod generate;
+pub mod load;
 pub mod manage_data;
 pub mod query_logs;
 pub mod servers;

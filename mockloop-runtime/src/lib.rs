@@ -44,6 +44,10 @@ pub use manage::{
     restart_server, start_server, state_dir, stop_server,
 };
 pub use testing::coverage::{Coverage, CoverageOptions, OperationCoverage, Refusal, coverage};
+pub use testing::load::{
+    LatencySummary, LoadErrors, LoadOptions, LoadProgress, LoadReport, OperationLoad, Timing,
+    run_load_test,
+};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
 pub use mockloop_macros::ToolInput;

@@ -16,6 +16,7 @@ use crate::spec::{LoadedSpec, load_spec};
 
 pub(crate) use env::embedded_file;
 pub use output::write_project;
+pub(crate) use security::{document as security_document, manifest_auth};
 
 /// How to generate a mock.
 #[derive(Debug, Clone, PartialEq, Eq)]

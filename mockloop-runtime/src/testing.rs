@@ -1,4 +1,8 @@
 //! Testing with mocks: what a client under test exercised (`coverage`),
 //! load tests (`load`) and contract tests of real APIs (`verify`), sharing
-//! the requests made from a spec (`requests`).
+//! the API under test (`api`) and the requests made from its spec
+//! (`requests`).
+mod api;
 pub(crate) mod coverage;
+pub(crate) mod load;
+mod requests;

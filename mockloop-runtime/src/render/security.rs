@@ -33,7 +33,7 @@ fn schemes(spec: &LoadedSpec) -> Option<&Map<String, Value>> {
 }
 
 /// The manifest's `auth` section.
-pub(super) fn manifest_auth(spec: &LoadedSpec, model: &ApiModel) -> Value {
+pub(crate) fn manifest_auth(spec: &LoadedSpec, model: &ApiModel) -> Value {
     let mut api_keys = Map::new();
     for (name, scheme) in schemes(spec).into_iter().flatten() {
         if scheme.get("type").and_then(Value::as_str) == Some("apiKey") {
@@ -53,7 +53,7 @@ pub(super) fn manifest_auth(spec: &LoadedSpec, model: &ApiModel) -> Value {
 
 /// `mock_data/security.json`: the schemes (type, where the credential goes)
 /// and each operation's requirements (`null` or `[]` = open).
-pub(super) fn document(spec: &LoadedSpec, model: &ApiModel) -> Value {
+pub(crate) fn document(spec: &LoadedSpec, model: &ApiModel) -> Value {
     let mut schemes_out = Map::new();
     for (name, scheme) in schemes(spec).into_iter().flatten() {
         let text = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or("");
