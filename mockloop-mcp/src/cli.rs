@@ -11,6 +11,7 @@ mod coverage;
 mod load;
 mod serve;
 mod servers;
+mod verify;
 
 pub use analyze::AnalyzeArgs;
 pub use coverage::CoverageArgs;
@@ -18,6 +19,7 @@ pub use load::LoadArgs;
 pub use mockloop_runtime::error_chain;
 pub use serve::ServeArgs;
 pub use servers::{StartArgs, TargetArgs};
+pub use verify::VerifyArgs;
 
 /// Turn OpenAPI/Swagger descriptions into runnable FastAPI mock servers.
 ///
@@ -52,6 +54,8 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Load-test a running mock (or any server implementing the spec) with valid requests made from the spec.
     Load(LoadArgs),
+    /// Contract-test an API (or a mock) against its spec: status, content type, headers and body of every response.
+    Verify(VerifyArgs),
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
     Analyze(AnalyzeArgs),
 }
@@ -136,6 +140,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::run(&args),
         Some(Command::Coverage(args)) => coverage::run(&args),
         Some(Command::Load(args)) => load::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Start(args)) => servers::start(&args),
         Some(Command::Stop(args)) => servers::stop(&args),
         Some(Command::Restart(args)) => servers::restart(&args),

@@ -14,8 +14,9 @@ use crate::tools::servers::{
     ListMockServersInput, ListMockServersOutput, ServerTargetInput, StartMockServerInput,
     StopMockServerOutput,
 };
+use crate::tools::verify::VerifyApiInput;
 use crate::tools::{self, schema};
-use mockloop_runtime::{Coverage, Discovery, LoadReport, Started};
+use mockloop_runtime::{Coverage, Discovery, LoadReport, Started, VerifyReport};
 
 /// The mockloop MCP server. Stateless: every call names its mock.
 #[derive(Debug, Clone, Default)]
@@ -94,6 +95,12 @@ impl MockloopServer {
         context: RequestContext<RoleServer>,
     ) -> CallToolResult {
         tools::load::run(arguments, Some(context)).await
+    }
+
+    /// Contract-test a real API (or a mock) against its spec: valid requests for every operation (negative: invalid ones too, which must get a 4xx; read_only: GET and HEAD only), each response checked for a documented status, a documented content type, required headers and a body valid against the schema. Per operation pass/fail; every failure with its check, the JSON pointer of a schema violation and a curl line that reproduces it.
+    #[tool(input_schema = schema::<VerifyApiInput>(), output_schema = schema::<VerifyReport>())]
+    async fn verify_api(&self, arguments: JsonObject) -> CallToolResult {
+        tools::verify::run(arguments).await
     }
 
     /// List the mock servers mockloop started, in this session or earlier ones, with engine, pid, port, uptime and whether each still answers.

@@ -8,6 +8,7 @@ pub mod load;
 pub mod manage_data;
 pub mod query_logs;
 pub mod servers;
+pub mod verify;
 
 use std::sync::Arc;
 

@@ -48,6 +48,7 @@ pub use testing::load::{
     LatencySummary, LoadErrors, LoadOptions, LoadProgress, LoadReport, OperationLoad, Timing,
     run_load_test,
 };
+pub use testing::verify::{OperationVerdict, VerifyOptions, VerifyReport, Violation, verify_api};
 
 #[doc = include_str!("../../mockloop-macros/attributes.md")]
 pub use mockloop_macros::ToolInput;

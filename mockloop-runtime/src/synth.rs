@@ -155,6 +155,17 @@ impl<'a> Synthesizer<'a> {
             .collect()
     }
 
+    /// The errors of `instance` against `schema` (JSON pointer, message),
+    /// at most `limit`; `None` when the schema cannot be compiled.
+    pub(crate) fn violations(
+        &mut self,
+        schema: &Value,
+        instance: &Value,
+        limit: usize,
+    ) -> Option<Vec<(String, String)>> {
+        self.checker.violations(schema, instance, limit)
+    }
+
     /// Whether `instance` is valid against `schema` (`true` when the schema
     /// cannot be compiled, as nothing better is known).
     pub(crate) fn is_valid(&mut self, schema: &Value, instance: &Value) -> bool {

@@ -6,3 +6,4 @@ mod api;
 pub(crate) mod coverage;
 pub(crate) mod load;
 mod requests;
+pub(crate) mod verify;

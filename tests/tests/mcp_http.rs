@@ -15,7 +15,7 @@ fn streamable_http_serves_the_tools() {
     let first = Session::http(&http.url);
     let second = Session::http(&http.url);
     check_schemas(&first.tools());
-    assert_eq!(second.tools().len(), 9);
+    assert_eq!(second.tools().len(), 11);
     let spec = mcp_common::petstore_spec();
     let generated = first.ok("generate_mock_api", json!({"spec_url_or_path": spec}));
     assert!(

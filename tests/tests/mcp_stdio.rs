@@ -49,7 +49,7 @@ fn errors_are_tool_results_and_the_server_keeps_going() {
         json!({"mock_dir": dir.path(), "path_pattern": "("}),
     );
     assert!(!text.is_empty());
-    assert_eq!(session.tools().len(), 9);
+    assert_eq!(session.tools().len(), 11);
 }
 
 #[test]

@@ -73,6 +73,28 @@ impl<'a> Checker<'a> {
         Some(paths)
     }
 
+    /// Each error of `instance` against `schema` as (JSON pointer of the
+    /// instance location, message), at most `limit`: empty if valid, `None`
+    /// if the schema does not compile.
+    pub(crate) fn violations(
+        &mut self,
+        schema: &Value,
+        instance: &Value,
+        limit: usize,
+    ) -> Option<Vec<(String, String)>> {
+        let validator = self.validator(schema)?;
+        Some(
+            validator
+                .iter_errors(instance)
+                .take(limit)
+                .map(|error| {
+                    let message = error.to_string();
+                    (error.instance_path().as_str().to_owned(), message)
+                })
+                .collect(),
+        )
+    }
+
     /// The compiled validator of `schema`, compiling it on first use.
     fn validator(&mut self, schema: &Value) -> Option<&Validator> {
         let key = match schema {

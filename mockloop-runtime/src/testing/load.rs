@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::api::Api;
-use super::requests::RequestMaker;
+use super::requests::{RequestMaker, base_path_for};
 use crate::admin_client::AdminClient;
 use crate::error::{Error, Result};
 use crate::logs::LogFilter;
@@ -200,7 +200,8 @@ pub async fn run_load_test(
         options.seed,
         options.credentials,
         options.headers.clone(),
-    );
+    )
+    .with_base_path(base_path_for(&options.url, &api.model.base_path));
     let mut mix: Vec<(u32, Encoded)> = Vec::new();
     let names: Vec<String> = picked.iter().map(|p| p.operation.key.clone()).collect();
     let mut per_operation: Vec<Vec<Encoded>> = Vec::new();

@@ -74,6 +74,23 @@ pub(crate) struct RequestMaker<'a> {
     /// Headers given by the user, sent with every request (and replacing
     /// the mock's credentials when they set `Authorization`).
     extra_headers: Vec<(String, String)>,
+    /// The path prefix of every request (the spec's base path, or the
+    /// path of the URL given).
+    base_path: String,
+}
+
+/// The base path requests go under: the path of `url` when it has one
+/// (`http://host/api/v2` → `/api/v2`, replacing the spec's), else the
+/// spec's own.
+pub(crate) fn base_path_for(url: &str, spec_base: &str) -> String {
+    let path = url::Url::parse(url.trim())
+        .map(|parsed| parsed.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    if path.is_empty() {
+        spec_base.to_owned()
+    } else {
+        path
+    }
 }
 
 /// A parameter's serialised form.
@@ -98,7 +115,14 @@ impl<'a> RequestMaker<'a> {
             seed,
             credentials,
             extra_headers,
+            base_path: api.model.base_path.clone(),
         }
+    }
+
+    /// Sends requests under `base_path` instead of the spec's.
+    pub(crate) fn with_base_path(mut self, base_path: String) -> Self {
+        self.base_path = base_path;
+        self
     }
 
     fn value(&mut self, schema: &Value, hint: &str, parts: &[&str], variant: u32) -> Value {
@@ -201,26 +225,27 @@ impl<'a> RequestMaker<'a> {
         self.assemble(operation, placed, body, Some(rule))
     }
 
-    /// A text that the parameter's schema rejects (as a string, or as the
-    /// number or boolean a server would parse it into).
+    /// A text that the parameter's schema rejects once a server has read
+    /// it as the schema's type (a number, a boolean, a one-item array).
     fn invalid_text(&mut self, schema: &Value) -> Option<String> {
-        let schema = self.api.resolve(schema);
-        let types = type_names(schema);
-        let typed = ["integer", "number", "boolean"]
-            .iter()
-            .any(|kind| types.contains(kind));
-        if typed && !types.contains(&"string") {
-            return Some("mockloop-not-a-number".to_owned());
+        let resolved = self.api.resolve(schema).clone();
+        let types = type_names(&resolved);
+        if types.contains(&"object") {
+            return None;
         }
-        let candidates = ["mockloop-invalid-value", ""];
-        candidates
+        let items = resolved
+            .get("items")
+            .map(|items| self.api.resolve(items).clone());
+        let array = types.contains(&"array");
+        ["mockloop-not-a-number", "mockloop-invalid-value", ""]
             .into_iter()
             .find(|text| {
-                !self
-                    .synth
-                    .is_valid(schema, &Value::String((*text).to_owned()))
+                let instance = match &items {
+                    Some(items) if array => Value::Array(vec![read_as(items, text)]),
+                    _ => read_as(&resolved, text),
+                };
+                !self.synth.is_valid(schema, &instance)
             })
-            .filter(|text| !text.is_empty() || types.contains(&"string"))
             .map(str::to_owned)
     }
 
@@ -243,9 +268,18 @@ impl<'a> RequestMaker<'a> {
                 .flatten()
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
-            for name in required {
+            let read_only = |name: &str| {
+                resolved
+                    .get("properties")
+                    .and_then(|p| p.get(name))
+                    .map(|p| self.api.resolve(p))
+                    .and_then(|p| p.get("readOnly"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+            };
+            for name in required.iter().filter(|name| !read_only(name)) {
                 let mut broken = map.clone();
-                if broken.remove(&name).is_some() {
+                if broken.remove(name.as_str()).is_some() {
                     let instance = Value::Object(broken);
                     if !self.synth.is_valid(&schema, &instance) {
                         let bytes = serde_json::to_vec(&instance).unwrap_or_default();
@@ -376,7 +410,7 @@ impl<'a> RequestMaker<'a> {
             headers.push(("Content-Type".to_owned(), media));
             bytes
         });
-        let mut target = format!("{}{}", self.api.model.base_path, path);
+        let mut target = format!("{}{}", self.base_path, path);
         if !query.is_empty() {
             let pairs: Vec<String> = query
                 .iter()
@@ -409,6 +443,29 @@ fn location_name(location: ParamLocation) -> &'static str {
         ParamLocation::Header => "header",
         _ => "cookie",
     }
+}
+
+/// `text` as a server reads it for a schema of `schema`'s type: a number
+/// or boolean when it parses as one, else the string.
+fn read_as(schema: &Value, text: &str) -> Value {
+    let types = type_names(schema);
+    if types.contains(&"integer")
+        && let Ok(number) = text.parse::<i64>()
+    {
+        return Value::from(number);
+    }
+    if types.contains(&"number")
+        && let Some(number) = text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+    {
+        return Value::Number(number);
+    }
+    if types.contains(&"boolean") && matches!(text, "true" | "false") {
+        return Value::Bool(text == "true");
+    }
+    Value::String(text.to_owned())
 }
 
 fn type_names(schema: &Value) -> Vec<&str> {

@@ -155,8 +155,10 @@ pub fn check_schemas(tools: &[Tool]) {
             "mock_coverage",
             "query_mock_logs",
             "restart_mock_server",
+            "run_load_test",
             "start_mock_server",
-            "stop_mock_server"
+            "stop_mock_server",
+            "verify_api"
         ]
     );
     for tool in tools {
