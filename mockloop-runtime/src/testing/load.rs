@@ -566,7 +566,9 @@ async fn send(
 
 /// An admin client when `url` is a mockloop mock (its `/health` says so).
 async fn log_counter(url: &str, is_mock_dir: bool) -> Option<AdminClient> {
-    let client = AdminClient::new(url).ok()?;
+    // The admin API is at the origin, whatever base path the URL names.
+    let origin = url::Url::parse(url).ok()?.origin().ascii_serialization();
+    let client = AdminClient::new(&origin).ok()?;
     match count_rows(&client).await {
         Ok(_) => Some(client),
         Err(_) if is_mock_dir => Some(client),
