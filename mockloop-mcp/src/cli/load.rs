@@ -227,10 +227,11 @@ fn print_report(report: &LoadReport) {
         .target_rate
         .map_or(String::new(), |rate| format!(", target {rate}/s"));
     println!(
-        "{} requests in {:.2} s: {:.1} req/s ({} model, {} connections{rate}){}",
+        "{} requests in {:.2} s: {:.1} req/s, {:.1} MB/s ({} model, {} connections{rate}){}",
         report.requests,
         report.duration_s,
         report.throughput_rps,
+        report.bytes_received as f64 / report.duration_s.max(1e-9) / 1e6,
         report.model,
         report.concurrency,
         if report.cancelled { ", cancelled" } else { "" }

@@ -19,8 +19,8 @@ use super::requests::{RequestMaker, base_path_for};
 use crate::admin_client::AdminClient;
 use crate::error::{Error, Result};
 use crate::logs::LogFilter;
-use stats::Tally;
 pub use stats::{LatencySummary, LoadErrors, OperationLoad};
+use stats::{Outcome, Sample, Totals};
 use wire::{Answer, Connection, Encoded, WireError};
 
 /// Request variants made per operation (different values, optional
@@ -105,6 +105,8 @@ pub struct LoadReport {
     pub duration_s: f64,
     /// Answers per second.
     pub throughput_rps: f64,
+    /// Response bytes received (heads and bodies).
+    pub bytes_received: u64,
     /// Latency of all answers.
     pub latency_ms: LatencySummary,
     /// Statuses received, with counts.
@@ -163,14 +165,17 @@ struct Plan {
     next: AtomicU64,
     done: AtomicU64,
     stop: Arc<AtomicBool>,
-    operations: usize,
     keep_timings: bool,
-    template: hdrhistogram::Histogram<u64>,
+    /// What the workers measured, handed over in batches.
+    totals: std::sync::Mutex<Totals>,
 }
+
+/// Samples a worker keeps before handing them to the totals.
+const BATCH: usize = 1024;
 
 /// What one worker measured.
 struct Measured {
-    per_operation: Vec<Tally>,
+    batch: Vec<Sample>,
     timings: Vec<Timing>,
     sent: u64,
     /// The first failure, in words.
@@ -251,9 +256,8 @@ pub async fn run_load_test(
         next: AtomicU64::new(0),
         done: AtomicU64::new(0),
         stop: stop.clone(),
-        operations: names.len(),
         keep_timings: options.keep_timings,
-        template: stats::template()?,
+        totals: std::sync::Mutex::new(Totals::new(names.len())?),
     });
     let concurrency = match limit {
         Some(limit) => options
@@ -280,10 +284,6 @@ pub async fn run_load_test(
             }
         })
     };
-    let mut overall = Tally::new(&plan.template);
-    let mut per_op: Vec<Tally> = (0..names.len())
-        .map(|_| Tally::new(&plan.template))
-        .collect();
     let mut timings = Vec::new();
     let mut sent = 0;
     let mut first_error = None;
@@ -292,10 +292,6 @@ pub async fn run_load_test(
             what: "the load test".to_owned(),
             reason: format!("a worker failed: {err}"),
         })?;
-        for (total, part) in per_op.iter_mut().zip(&measured.per_operation) {
-            total.merge(part);
-            overall.merge(part);
-        }
         timings.extend(measured.timings);
         sent += measured.sent;
         if first_error.is_none() {
@@ -304,6 +300,15 @@ pub async fn run_load_test(
     }
     watcher.abort();
     let elapsed = start.elapsed();
+    let totals = std::mem::replace(
+        &mut *plan
+            .totals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        Totals::new(0)?,
+    );
+    let overall = totals.overall;
+    let per_op = totals.operations;
     timings.sort_by_key(|timing| timing.start_us);
     let answers = overall.answers();
     let mut notes = Vec::new();
@@ -337,18 +342,28 @@ pub async fn run_load_test(
         requests: answers,
         duration_s: (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         throughput_rps: (answers as f64 / elapsed.as_secs_f64().max(1e-9) * 10.0).round() / 10.0,
+        bytes_received: overall.bytes,
         latency_ms: overall.summary(),
         statuses: overall.status_map(),
         errors: overall.errors.clone(),
         operations: names
             .iter()
             .zip(&per_op)
-            .map(|(name, tally)| OperationLoad {
-                operation: name.clone(),
-                requests: tally.answers(),
-                statuses: tally.status_map(),
-                latency_ms: tally.summary(),
-                errors: tally.errors.clone(),
+            .map(|(name, tally)| match tally {
+                Some(tally) => OperationLoad {
+                    operation: name.clone(),
+                    requests: tally.answers(),
+                    statuses: tally.status_map(),
+                    latency_ms: tally.summary(),
+                    errors: tally.errors.clone(),
+                },
+                None => OperationLoad {
+                    operation: name.clone(),
+                    requests: 0,
+                    statuses: BTreeMap::new(),
+                    latency_ms: LatencySummary::default(),
+                    errors: LoadErrors::default(),
+                },
             })
             .collect(),
         log_rows_gained,
@@ -435,9 +450,7 @@ fn due(index: u64, rate: f64, ramp: Duration) -> Duration {
 
 async fn worker(plan: Arc<Plan>, index: u32, workers: u32) -> Measured {
     let mut measured = Measured {
-        per_operation: (0..plan.operations)
-            .map(|_| Tally::new(&plan.template))
-            .collect(),
+        batch: Vec::with_capacity(BATCH),
         timings: Vec::new(),
         sent: 0,
         first_error: None,
@@ -497,22 +510,19 @@ async fn worker(plan: Arc<Plan>, index: u32, workers: u32) -> Measured {
             () = timer.as_mut() => Err(()),
         };
         let latency = started.elapsed().as_micros() as u64;
-        let tally = &mut measured.per_operation[*operation as usize];
-        let status = match outcome {
+        let (status, recorded) = match outcome {
             Ok(Ok(answer)) => {
-                tally.answer(answer.status, latency);
                 if !(answer.reusable && plan.keep_alive) {
                     connection = None;
                 }
-                answer.status
+                (answer.status, Outcome::Answer(answer.status, answer.bytes))
             }
             Ok(Err(error)) => {
                 connection = None;
-                let counter = |errors: &mut LoadErrors| match &error {
-                    WireError::Connect(_) => errors.connect += 1,
-                    WireError::Io(_) | WireError::Protocol(_) => errors.io += 1,
+                let kind = match &error {
+                    WireError::Connect(_) => Outcome::Connect,
+                    WireError::Io(_) | WireError::Protocol(_) => Outcome::Io,
                 };
-                counter(&mut tally.errors);
                 if measured.first_error.is_none() {
                     measured.first_error = Some(error.to_string());
                 }
@@ -520,14 +530,21 @@ async fn worker(plan: Arc<Plan>, index: u32, workers: u32) -> Measured {
                     // Do not spin against a server that is not there.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                0
+                (0, kind)
             }
-            Err(_) => {
+            Err(()) => {
                 connection = None;
-                tally.errors.timeout += 1;
-                0
+                (0, Outcome::Timeout)
             }
         };
+        measured.batch.push(Sample {
+            operation: *operation,
+            outcome: recorded,
+            micros: latency,
+        });
+        if measured.batch.len() >= BATCH {
+            hand_over(&plan, &mut measured.batch);
+        }
         plan.done.fetch_add(1, Ordering::Relaxed);
         if plan.keep_timings {
             measured.timings.push(Timing {
@@ -538,7 +555,16 @@ async fn worker(plan: Arc<Plan>, index: u32, workers: u32) -> Measured {
             });
         }
     }
+    hand_over(&plan, &mut measured.batch);
     measured
+}
+
+fn hand_over(plan: &Plan, batch: &mut Vec<Sample>) {
+    plan.totals
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .add(batch);
+    batch.clear();
 }
 
 async fn send(

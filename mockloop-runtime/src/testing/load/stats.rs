@@ -54,44 +54,67 @@ pub struct OperationLoad {
     pub errors: LoadErrors,
 }
 
-/// Counters of one operation (or all), kept by one worker.
+/// How one request ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome {
+    /// An answer with this status and this many bytes.
+    Answer(u16, u64),
+    /// The connection could not be opened.
+    Connect,
+    /// The connection broke or the answer was not HTTP.
+    Io,
+    /// No answer in time.
+    Timeout,
+}
+
+/// One request's outcome, as a worker hands it over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    pub(crate) operation: u32,
+    pub(crate) outcome: Outcome,
+    pub(crate) micros: u64,
+}
+
+/// Counters of one operation, or of all.
 #[derive(Debug, Clone)]
 pub(crate) struct Tally {
     pub(crate) latency: Histogram<u64>,
+    /// Response bytes read (heads and bodies).
+    pub(crate) bytes: u64,
     pub(crate) statuses: BTreeMap<u16, u64>,
     pub(crate) errors: LoadErrors,
 }
 
 impl Tally {
-    /// Empty counters whose histogram has `template`'s range.
-    pub(crate) fn new(template: &Histogram<u64>) -> Self {
-        Self {
-            latency: Histogram::new_from(template),
+    fn new(digits: u8) -> crate::error::Result<Self> {
+        let latency = Histogram::new_with_bounds(1, HIGHEST, digits).map_err(|err| {
+            crate::error::Error::Serve {
+                what: "the load test".to_owned(),
+                reason: format!("cannot make a latency histogram: {err}"),
+            }
+        })?;
+        Ok(Self {
+            latency,
+            bytes: 0,
             statuses: BTreeMap::new(),
             errors: LoadErrors::default(),
-        }
+        })
     }
 
-    /// Records an answer with `status` after `micros`.
-    pub(crate) fn answer(&mut self, status: u16, micros: u64) {
-        self.latency.saturating_record(micros.clamp(1, HIGHEST));
-        *self.statuses.entry(status).or_default() += 1;
-        if status / 100 != 2 {
-            self.errors.non_2xx += 1;
+    fn record(&mut self, outcome: Outcome, micros: u64) {
+        match outcome {
+            Outcome::Answer(status, bytes) => {
+                self.latency.saturating_record(micros.clamp(1, HIGHEST));
+                self.bytes += bytes;
+                *self.statuses.entry(status).or_default() += 1;
+                if status / 100 != 2 {
+                    self.errors.non_2xx += 1;
+                }
+            }
+            Outcome::Connect => self.errors.connect += 1,
+            Outcome::Io => self.errors.io += 1,
+            Outcome::Timeout => self.errors.timeout += 1,
         }
-    }
-
-    /// Adds `other` into this one.
-    pub(crate) fn merge(&mut self, other: &Tally) {
-        // Both histograms cover the same range, so adding cannot fail.
-        let _ = self.latency.add(&other.latency);
-        for (status, count) in &other.statuses {
-            *self.statuses.entry(*status).or_default() += count;
-        }
-        self.errors.connect += other.errors.connect;
-        self.errors.timeout += other.errors.timeout;
-        self.errors.io += other.errors.io;
-        self.errors.non_2xx += other.errors.non_2xx;
     }
 
     /// Answers received.
@@ -122,12 +145,39 @@ impl Tally {
     }
 }
 
-/// An empty histogram from 1 µs to an hour at 3 significant digits.
-pub(crate) fn template() -> crate::error::Result<Histogram<u64>> {
-    Histogram::new_with_bounds(1, HIGHEST, 3).map_err(|err| crate::error::Error::Serve {
-        what: "the load test".to_owned(),
-        reason: format!("cannot make a latency histogram: {err}"),
-    })
+/// Everything measured, shared by the workers, which hand over their
+/// samples in batches. The overall histogram has 3 significant digits; an
+/// operation's (made when it first answers) 2, so a spec of a thousand
+/// operations costs megabytes, not gigabytes.
+#[derive(Debug)]
+pub(crate) struct Totals {
+    pub(crate) overall: Tally,
+    pub(crate) operations: Vec<Option<Tally>>,
+}
+
+impl Totals {
+    pub(crate) fn new(operations: usize) -> crate::error::Result<Self> {
+        Ok(Self {
+            overall: Tally::new(3)?,
+            operations: vec![None; operations],
+        })
+    }
+
+    /// Adds a batch of samples.
+    pub(crate) fn add(&mut self, samples: &[Sample]) {
+        for sample in samples {
+            self.overall.record(sample.outcome, sample.micros);
+            let Some(slot) = self.operations.get_mut(sample.operation as usize) else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = Tally::new(2).ok();
+            }
+            if let Some(tally) = slot {
+                tally.record(sample.outcome, sample.micros);
+            }
+        }
+    }
 }
 
 fn round3(value: f64) -> f64 {

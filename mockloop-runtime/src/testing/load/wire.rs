@@ -43,6 +43,8 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     /// Whether the connection can carry another request.
     pub(crate) reusable: bool,
+    /// Bytes read for it (head and body).
+    pub(crate) bytes: u64,
 }
 
 /// One request encoded for the wire, with what the reader must know.
@@ -92,6 +94,8 @@ pub(crate) fn encode(request: &Prepared, host: &str, keep_alive: bool) -> Encode
 pub(crate) struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
+    /// Bytes read since the last answer.
+    read: u64,
 }
 
 impl Connection {
@@ -104,11 +108,13 @@ impl Connection {
         Ok(Self {
             stream,
             buffer: Vec::with_capacity(16 * 1024),
+            read: 0,
         })
     }
 
     /// Sends one request and reads its whole response.
     pub(crate) async fn exchange(&mut self, request: &Encoded) -> Result<Answer, WireError> {
+        self.read = 0;
         self.stream
             .write_all(&request.bytes)
             .await
@@ -148,17 +154,25 @@ impl Connection {
                 false
             }
         };
-        Ok(Answer { status, reusable })
+        let bytes = std::mem::take(&mut self.read);
+        Ok(Answer {
+            status,
+            reusable,
+            bytes,
+        })
     }
 
     /// Reads what the socket has into the buffer's spare room (never
     /// zero-filled first: `read_buf` writes into uninitialised capacity).
     async fn fill(&mut self) -> Result<usize, WireError> {
         self.buffer.reserve(16 * 1024);
-        self.stream
+        let count = self
+            .stream
             .read_buf(&mut self.buffer)
             .await
-            .map_err(WireError::Io)
+            .map_err(WireError::Io)?;
+        self.read += count as u64;
+        Ok(count)
     }
 
     async fn read_exact_body(&mut self, head_len: usize, length: usize) -> Result<(), WireError> {
