@@ -280,3 +280,31 @@ fn run_load_test_over_mcp_reports_progress() {
             .contains("no-such-operation")
     );
 }
+
+#[test]
+fn ctrl_c_stops_a_load_test_with_its_report() {
+    let spec = repo_specs_dir().join("petstore.yaml");
+    let mock = GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default()).unwrap();
+    let server = mock.start_on(Engine::Native).unwrap();
+    let child = Command::new(binary())
+        .args(["load", &server.url(), "--spec"])
+        .arg(&mock.dir)
+        .args(["--duration", "60", "-c", "2", "--rate", "200", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["cancelled"], true);
+    assert!(report["requests"].as_u64().unwrap() > 50, "{report:#}");
+    assert!(report["duration_s"].as_f64().unwrap() < 10.0);
+}
