@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use mockloop_runtime::{RenderOptions, generate_project};
 
 mod analyze;
+mod convert;
 mod coverage;
 mod load;
 mod serve;
@@ -14,6 +15,7 @@ mod servers;
 mod verify;
 
 pub use analyze::AnalyzeArgs;
+pub use convert::ConvertArgs;
 pub use coverage::CoverageArgs;
 pub use load::LoadArgs;
 pub use mockloop_runtime::error_chain;
@@ -54,6 +56,8 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Load-test a running mock (or any server implementing the spec) with valid requests made from the spec.
     Load(LoadArgs),
+    /// Write the OpenAPI 3.1 document mockloop reads from a Postman Collection (or any spec), to adopt and edit.
+    Convert(ConvertArgs),
     /// Contract-test an API (or a mock) against its spec: status, content type, headers and body of every response.
     Verify(VerifyArgs),
     /// Analyse a mock's request log: a mock folder, its .db file, or a running mock's URL.
@@ -140,6 +144,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::run(&args),
         Some(Command::Coverage(args)) => coverage::run(&args),
         Some(Command::Load(args)) => load::run(&args),
+        Some(Command::Convert(args)) => convert::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Start(args)) => servers::start(&args),
         Some(Command::Stop(args)) => servers::stop(&args),

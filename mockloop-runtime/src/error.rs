@@ -46,7 +46,7 @@ pub enum Error {
         message: String,
     },
     /// The document parsed but is not an OpenAPI or Swagger description.
-    #[error("{source_name} is not an OpenAPI or Swagger document: {reason}")]
+    #[error("{source_name} is not an OpenAPI, Swagger or Postman Collection document: {reason}")]
     NotASpec {
         /// The file or URL.
         source_name: String,
@@ -55,7 +55,7 @@ pub enum Error {
     },
     /// The document declares a version we do not read.
     #[error(
-        "{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x)"
+        "{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x, Postman Collection v2.0 and v2.1)"
     )]
     UnsupportedVersion {
         /// The file or URL.

@@ -83,10 +83,12 @@ pub struct LoadedSpec {
 
 mod bundle;
 mod ecma_regex;
+mod infer;
 mod keywords;
 mod kind;
 mod names;
 mod pointer;
+mod postman;
 mod refs;
 mod schema;
 mod source;
@@ -116,10 +118,21 @@ pub fn load_spec_str(text: &str, source_name: &str) -> Result<LoadedSpec> {
 }
 
 fn load(text: &str, source_name: &str, location: &Location) -> Result<LoadedSpec> {
-    let parsed = source::parse(text, source_name)?;
+    let mut parsed = source::parse(text, source_name)?;
+    let mut warnings = Vec::new();
+    match postman::detect(&parsed) {
+        Some(postman::Format::V2) => parsed = postman::convert(&parsed, &mut warnings),
+        Some(postman::Format::V1) => {
+            return Err(crate::error::Error::UnsupportedVersion {
+                source_name: source_name.to_owned(),
+                found: "a Postman Collection v1 (open it in Postman and export it again as Collection v2.1)"
+                    .to_owned(),
+            });
+        }
+        None => {}
+    }
     let version = version::detect(&parsed, source_name)?;
     let original = bundle::bundle(parsed, location, schema_container(version))?;
-    let mut warnings = Vec::new();
     let document = normalise(&original, version, source_name, &mut warnings)?;
     Ok(LoadedSpec {
         source: source_name.to_owned(),

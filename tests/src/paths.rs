@@ -73,6 +73,10 @@ fn is_description(path: &Path) -> bool {
     };
     // A top-level key sits at column 0 in YAML, and at the first nesting
     // level of a JSON object; both are found by this cheap scan.
+    // A Postman Collection v2 names its format in `info.schema`.
+    if text.contains("schema.getpostman.com/json/collection/v2") {
+        return true;
+    }
     text.lines().any(|line| {
         let line = line.trim_start_matches(['{', ' ', '\t']);
         ["swagger", "openapi", "\"swagger\"", "\"openapi\""]

@@ -160,7 +160,12 @@ fn preferred_response(mock: &Mock, op: &Op, preference: &Preference) -> Reply {
             None => return Reply::empty(code),
             Some((status, entry)) => (status, entry, code),
         }
-    } else if let Some((status, entry)) = op.default_response() {
+    } else if let Some((status, entry)) = preference
+        .example
+        .as_deref()
+        .and_then(|name| op.with_example(name))
+        .or_else(|| op.default_response())
+    {
         (status, entry, entry.status_code)
     } else {
         return Reply::empty(200);

@@ -100,6 +100,19 @@ impl Op {
             .map(|(status, entry)| (status.as_str(), entry))
     }
 
+    /// The documented response that has the example `name`: the default
+    /// one first, then the others in spec order.
+    pub(crate) fn with_example(&self, name: &str) -> Option<(&str, &Arc<Documented>)> {
+        self.default_response()
+            .into_iter()
+            .chain(
+                self.responses
+                    .iter()
+                    .map(|(status, entry)| (status.as_str(), entry)),
+            )
+            .find(|(_, entry)| entry.examples.contains_key(name))
+    }
+
     /// The default documented response, if any.
     pub(crate) fn default_response(&self) -> Option<(&str, &Arc<Documented>)> {
         let status = self.default.as_deref()?;

@@ -105,6 +105,22 @@ def documented(
     return None
 
 
+def with_example(
+    operation: dict[str, Any], name: str | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The documented response that has the example ``name``: the default
+    one first, then the others in spec order."""
+    if name is None:
+        return None
+    responses = operation["responses"]
+    default = operation["default"]
+    order = [default, *responses] if default is not None else list(responses)
+    for status in order:
+        if name in responses[status]["examples"]:
+            return status, responses[status]
+    return None
+
+
 def preferred_response(
     key: str, operation: dict[str, Any], preference: prefer.Preference
 ) -> Response:
@@ -115,6 +131,8 @@ def preferred_response(
             return Response(status_code=preference.code)
         status, entry = found
         entry = {**entry, "status_code": preference.code}
+    elif (named := with_example(operation, preference.example)) is not None:
+        status, entry = named
     elif operation["default"] is not None:
         status = operation["default"]
         entry = operation["responses"][status]
