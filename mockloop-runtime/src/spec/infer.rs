@@ -190,7 +190,11 @@ mod tests {
         assert_eq!(lenient(&[json!(1), json!(2.5)]), json!({"type": "number"}));
         assert_eq!(lenient(&[json!(1), json!("a")]), json!({}));
         assert_eq!(
-            lenient(&[json!("2024-01-02T03:04:05Z"), Value::Null]),
+            lenient(&[
+                json!("2024-01-02T03:04:05Z"),
+                json!("2025-01-02T03:04:05+01:00"),
+                Value::Null
+            ]),
             json!({"type": ["string", "null"], "format": "date-time"})
         );
         assert_eq!(lenient(&[json!("a@b.io")]), json!({"type": "string"}));

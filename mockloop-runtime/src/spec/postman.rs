@@ -16,11 +16,17 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-use super::infer::{Strictness, infer};
+mod build;
+mod values;
+
+use values::{
+    add_variables, auth_field, body_value, headers_of, is_json, media_of, redact, request_body,
+    scalar, secretish, split_raw, substitute, template_name, text_of,
+};
 
 /// Headers that are the transport's, the client's, or secrets: never
 /// documented as parameters or response headers.
-const SKIPPED_HEADERS: [&str; 14] = [
+pub(super) const SKIPPED_HEADERS: [&str; 14] = [
     "accept",
     "accept-encoding",
     "authorization",
@@ -36,44 +42,6 @@ const SKIPPED_HEADERS: [&str; 14] = [
     "transfer-encoding",
     "user-agent",
 ];
-
-/// Whether a header or parameter name suggests a credential, whose
-/// recorded values must not reach the mock's files.
-pub(crate) fn secretish(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "token",
-        "secret",
-        "auth",
-        "key",
-        "session",
-        "cookie",
-        "signature",
-        "password",
-        "credential",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
-}
-
-/// `value` with every string under a credential-like key (`password`,
-/// `access_token`, ...) replaced, so recorded secrets in bodies never
-/// reach the mock's files.
-pub(crate) fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                if secretish(key) && inner.is_string() {
-                    *inner = Value::String("redacted".to_owned());
-                } else {
-                    redact(inner);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
-}
 
 /// The collection format of a parsed document, if it is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +71,7 @@ pub(crate) fn detect(document: &Value) -> Option<Format> {
 
 /// A parameter seen across the requests of one operation.
 #[derive(Debug, Default)]
-struct ParamSeen {
+pub(super) struct ParamSeen {
     values: Vec<Value>,
     /// Requests that sent it enabled.
     enabled: usize,
@@ -119,7 +87,7 @@ type ParsedUrl = (String, Vec<PathParam>, Vec<QueryEntry>);
 
 /// One example response.
 #[derive(Debug)]
-struct Example {
+pub(super) struct Example {
     name: String,
     media: Option<String>,
     body: Value,
@@ -129,7 +97,7 @@ struct Example {
 
 /// One operation being assembled from its requests.
 #[derive(Debug, Default)]
-struct OperationSeen {
+pub(super) struct OperationSeen {
     summary: String,
     description: Option<String>,
     tags: Vec<String>,
@@ -170,183 +138,6 @@ struct Converter {
     tags: IndexMap<String, Option<String>>,
     schemes: IndexMap<String, Value>,
     server: Option<String>,
-}
-
-fn text_of(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(text) => Some(text.clone()),
-        Value::Object(map) => map
-            .get("content")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        _ => None,
-    }
-    .filter(|text| !text.trim().is_empty())
-}
-
-fn add_variables(into: &mut HashMap<String, String>, list: Option<&Value>) {
-    for variable in list.and_then(Value::as_array).into_iter().flatten() {
-        let key = variable
-            .get("key")
-            .or_else(|| variable.get("id"))
-            .and_then(Value::as_str);
-        let value = match variable.get("value") {
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        if let (Some(key), Some(value)) = (key, value) {
-            into.insert(key.to_owned(), value);
-        }
-    }
-}
-
-/// `{{name}}` replaced by the variable's value where it has one.
-fn substitute(text: &str, variables: &HashMap<String, String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                match variables.get(name) {
-                    Some(value) => out.push_str(value),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
-                }
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A parameter name safe inside a path template.
-fn template_name(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if clean.is_empty() {
-        "param".to_owned()
-    } else {
-        clean
-    }
-}
-
-/// A query or path value as the JSON value it spells.
-fn scalar(text: &str) -> Value {
-    if let Ok(number) = text.parse::<i64>() {
-        return Value::from(number);
-    }
-    if let Some(number) = text
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
-        .and_then(serde_json::Number::from_f64)
-    {
-        return Value::Number(number);
-    }
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(text.to_owned()),
-    }
-}
-
-/// The media type a response or body declares or shows.
-fn media_of(headers: &[(String, String)], hint: Option<&str>, body: &str) -> Option<String> {
-    if let Some((_, value)) = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-    {
-        let essence = value.split(';').next().unwrap_or_default().trim();
-        if !essence.is_empty() {
-            return Some(essence.to_ascii_lowercase());
-        }
-    }
-    match hint.map(str::to_ascii_lowercase).as_deref() {
-        Some("json") => return Some("application/json".to_owned()),
-        Some("xml") => return Some("application/xml".to_owned()),
-        Some("html") => return Some("text/html".to_owned()),
-        Some("text") => return Some("text/plain".to_owned()),
-        Some("javascript") => return Some("application/javascript".to_owned()),
-        _ => {}
-    }
-    if body.trim().is_empty() {
-        return None;
-    }
-    Some(
-        if serde_json::from_str::<Value>(body).is_ok() {
-            "application/json"
-        } else {
-            "text/plain"
-        }
-        .to_owned(),
-    )
-}
-
-fn is_json(media: &str) -> bool {
-    media == "application/json" || media.ends_with("+json")
-}
-
-/// A body's text as the value documented for `media`.
-fn body_value(text: &str, media: &str, variables: &HashMap<String, String>) -> Value {
-    let text = substitute(text, variables);
-    if is_json(media)
-        && let Ok(value) = serde_json::from_str::<Value>(&text)
-    {
-        return value;
-    }
-    Value::String(text)
-}
-
-fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
-    match list {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter(|h| h.get("disabled").and_then(Value::as_bool) != Some(true))
-            .filter_map(|h| {
-                let key = h.get("key").and_then(Value::as_str)?;
-                let value = h.get("value").and_then(Value::as_str).unwrap_or_default();
-                Some((key.to_owned(), value.to_owned()))
-            })
-            .collect(),
-        Some(Value::String(text)) => text
-            .lines()
-            .filter_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                Some((name.trim().to_owned(), value.trim().to_owned()))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// A field of an auth object, in v2.1's list form or v2.0's map form.
-fn auth_field(auth: &Value, kind: &str, key: &str) -> Option<String> {
-    match auth.get(kind)? {
-        Value::Array(entries) => entries
-            .iter()
-            .find(|e| e.get("key").and_then(Value::as_str) == Some(key))
-            .and_then(|e| e.get("value"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        Value::Object(map) => map.get(key).and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    }
 }
 
 impl Converter {
@@ -710,7 +501,7 @@ impl Converter {
         let mut paths: IndexMap<String, Map<String, Value>> = IndexMap::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for ((path, method), seen) in self.operations {
-            let operation = operation(&seen, &mut ids);
+            let operation = build::operation(&seen, &mut ids);
             paths
                 .entry(path)
                 .or_default()
@@ -738,334 +529,4 @@ impl Converter {
         }
         document
     }
-}
-
-/// Host and path segments of a raw URL (`{{baseUrl}}/a/:id?x=1`).
-fn split_raw(raw: &str) -> (String, Vec<String>) {
-    let without_query = raw.split(['?', '#']).next().unwrap_or_default();
-    let (host, path) = if let Some(rest) = without_query.strip_prefix("{{") {
-        match rest.find("}}") {
-            Some(end) => (
-                format!("{{{{{}}}}}", &rest[..end]),
-                rest[end + 2..].to_owned(),
-            ),
-            None => (String::new(), without_query.to_owned()),
-        }
-    } else if let Some((scheme, rest)) = without_query.split_once("://") {
-        match rest.find('/') {
-            Some(slash) => (
-                format!("{scheme}://{}", &rest[..slash]),
-                rest[slash..].to_owned(),
-            ),
-            None => (without_query.to_owned(), String::new()),
-        }
-    } else {
-        match without_query.find('/') {
-            Some(0) => (String::new(), without_query.to_owned()),
-            Some(slash) => (
-                without_query[..slash].to_owned(),
-                without_query[slash..].to_owned(),
-            ),
-            None => (without_query.to_owned(), String::new()),
-        }
-    };
-    (host, path.split('/').map(str::to_owned).collect())
-}
-
-/// The body of a request: its media type and value.
-fn request_body(
-    body: Option<&Value>,
-    headers: &[(String, String)],
-    variables: &HashMap<String, String>,
-) -> Option<(String, Value)> {
-    let body = body?;
-    match body.get("mode").and_then(Value::as_str)? {
-        "raw" => {
-            let text = body.get("raw").and_then(Value::as_str)?;
-            if text.trim().is_empty() {
-                return None;
-            }
-            let hint = body
-                .pointer("/options/raw/language")
-                .and_then(Value::as_str);
-            let media = media_of(headers, hint, text)?;
-            Some((media.clone(), body_value(text, &media, variables)))
-        }
-        "urlencoded" => {
-            let fields = form_fields(body.get("urlencoded"), variables);
-            Some((
-                "application/x-www-form-urlencoded".to_owned(),
-                Value::Object(fields.into_iter().map(|(k, v, _)| (k, v)).collect()),
-            ))
-        }
-        "formdata" => {
-            let fields = form_fields(body.get("formdata"), variables);
-            let mut object = Map::new();
-            for (name, value, file) in fields {
-                object.insert(name, if file { json!("<file>") } else { value });
-            }
-            Some(("multipart/form-data".to_owned(), Value::Object(object)))
-        }
-        "graphql" => {
-            let graphql = body.get("graphql")?;
-            let variables_value = match graphql.get("variables") {
-                Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
-                Some(other) => other.clone(),
-                None => Value::Null,
-            };
-            Some((
-                "application/json".to_owned(),
-                json!({"query": graphql.get("query").cloned().unwrap_or_default(), "variables": variables_value}),
-            ))
-        }
-        _ => None,
-    }
-}
-
-/// Enabled form fields: name, value (text) and whether it is a file.
-fn form_fields(
-    list: Option<&Value>,
-    variables: &HashMap<String, String>,
-) -> Vec<(String, Value, bool)> {
-    list.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|f| f.get("disabled").and_then(Value::as_bool) != Some(true))
-        .filter_map(|f| {
-            let key = f.get("key").and_then(Value::as_str)?;
-            let file = f.get("type").and_then(Value::as_str) == Some("file");
-            let value = f.get("value").and_then(Value::as_str).unwrap_or_default();
-            Some((key.to_owned(), json!(substitute(value, variables)), file))
-        })
-        .collect()
-}
-
-/// A unique operationId made from an item's name.
-fn operation_id(summary: &str, ids: &mut HashMap<String, usize>) -> String {
-    let mut id = String::new();
-    for (index, word) in summary
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .enumerate()
-    {
-        let lower = word.to_ascii_lowercase();
-        if index == 0 {
-            id.push_str(&lower);
-        } else {
-            let mut chars = lower.chars();
-            if let Some(first) = chars.next() {
-                id.push(first.to_ascii_uppercase());
-                id.push_str(chars.as_str());
-            }
-        }
-    }
-    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert_str(0, "operation");
-    }
-    let count = ids.entry(id.clone()).or_insert(0);
-    *count += 1;
-    if *count > 1 {
-        format!("{id}{count}")
-    } else {
-        id
-    }
-}
-
-fn operation(seen: &OperationSeen, ids: &mut HashMap<String, usize>) -> Value {
-    let mut out = Map::new();
-    if !seen.summary.is_empty() {
-        out.insert("summary".to_owned(), json!(seen.summary));
-    }
-    out.insert(
-        "operationId".to_owned(),
-        json!(operation_id(&seen.summary, ids)),
-    );
-    if let Some(description) = &seen.description {
-        out.insert("description".to_owned(), json!(description));
-    }
-    if !seen.tags.is_empty() {
-        out.insert("tags".to_owned(), json!(seen.tags));
-    }
-    let params: Vec<Value> = seen
-        .params
-        .iter()
-        .map(|((place, name), param)| parameter(place, name, param, seen.requests))
-        .collect();
-    if !params.is_empty() {
-        out.insert("parameters".to_owned(), json!(params));
-    }
-    if !seen.bodies.is_empty() {
-        let content: Map<String, Value> = seen
-            .bodies
-            .iter()
-            .map(|(media, values)| {
-                let examples: Vec<&Value> = values.iter().map(|(_, v)| v).collect();
-                let mut schema = infer(&examples, Strictness::Lenient);
-                if media == "multipart/form-data" {
-                    mark_files(&mut schema, values);
-                }
-                let mut object = json!({"schema": schema});
-                if let Some((_, first)) = values.first() {
-                    object["example"] = first.clone();
-                }
-                (media.clone(), object)
-            })
-            .collect();
-        out.insert("requestBody".to_owned(), json!({"content": content}));
-    }
-    let mut responses = Map::new();
-    for (code, examples) in &seen.responses {
-        responses.insert(code.to_string(), response(examples));
-    }
-    if responses.is_empty() {
-        responses.insert("200".to_owned(), json!({"description": "OK"}));
-    }
-    // The mock enforces the operation's auth: say so.
-    let secured = seen
-        .security
-        .as_ref()
-        .and_then(Value::as_array)
-        .is_some_and(|alternatives| !alternatives.is_empty());
-    if secured && !responses.contains_key("401") {
-        responses.insert(
-            "401".to_owned(),
-            json!({"description": "Unauthorized: the credentials are missing or wrong"}),
-        );
-    }
-    out.insert("responses".to_owned(), Value::Object(responses));
-    if let Some(security) = &seen.security {
-        out.insert("security".to_owned(), security.clone());
-    }
-    Value::Object(out)
-}
-
-/// File fields of a form-data schema become binary strings.
-fn mark_files(schema: &mut Value, values: &[(String, Value)]) {
-    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for (name, property) in properties.iter_mut() {
-        let file = values
-            .iter()
-            .any(|(_, v)| v.get(name).and_then(Value::as_str) == Some("<file>"));
-        if file {
-            *property = json!({"type": "string", "format": "binary"});
-        }
-    }
-}
-
-fn parameter(place: &str, name: &str, seen: &ParamSeen, requests: usize) -> Value {
-    let values: Vec<&Value> = seen.values.iter().collect();
-    // One example says little: a lone value types nothing but a string.
-    let schema = if place == "header" || values.len() < 2 {
-        json!({"type": "string"})
-    } else {
-        let strings: Vec<Value> = seen
-            .values
-            .iter()
-            .map(|v| match v {
-                Value::String(_) => v.clone(),
-                other => Value::String(other.to_string()),
-            })
-            .collect();
-        let typed = infer(&values, Strictness::Lenient);
-        if typed.get("type").is_some() {
-            typed
-        } else {
-            infer(&strings.iter().collect::<Vec<_>>(), Strictness::Lenient)
-        }
-    };
-    let required =
-        place == "path" || (place == "query" && seen.enabled == requests && requests > 0);
-    let mut out = json!({"name": name, "in": place, "required": required, "schema": schema});
-    if let Some(description) = &seen.description {
-        out["description"] = json!(description);
-    }
-    if let Some(example) = seen.values.first()
-        && !(example.is_string() && example.as_str() == Some(""))
-        && !secretish(name)
-    {
-        let example = match (out["schema"]["type"].as_str(), example) {
-            (Some("string"), Value::String(_)) | (None, _) => example.clone(),
-            (Some("string"), other) => Value::String(other.to_string()),
-            _ => example.clone(),
-        };
-        out["example"] = example;
-    }
-    out
-}
-
-fn response(examples: &[Example]) -> Value {
-    let description = examples
-        .iter()
-        .map(|e| e.status_text.as_str())
-        .find(|s| !s.is_empty())
-        .map_or_else(|| examples[0].name.clone(), str::to_owned);
-    let mut out = json!({"description": description});
-    let mut content: IndexMap<String, Vec<&Example>> = IndexMap::new();
-    for example in examples {
-        if let Some(media) = &example.media {
-            content.entry(media.clone()).or_default().push(example);
-        }
-    }
-    if !content.is_empty() {
-        let mut media_out = Map::new();
-        for (media, list) in content {
-            let bodies: Vec<&Value> = list.iter().map(|e| &e.body).collect();
-            let schema = if is_json(&media) {
-                infer(&bodies, Strictness::Descriptive)
-            } else {
-                json!({"type": "string"})
-            };
-            let mut named = Map::new();
-            for example in list {
-                let mut key = example.name.clone();
-                let mut n = 1;
-                while named.contains_key(&key) {
-                    n += 1;
-                    key = format!("{} {n}", example.name);
-                }
-                named.insert(key, json!({"value": example.body}));
-            }
-            media_out.insert(media, json!({"schema": schema, "examples": named}));
-        }
-        out["content"] = Value::Object(media_out);
-    }
-    let mut headers = Map::new();
-    for (name, value) in &examples[0].headers {
-        let lower = name.to_ascii_lowercase();
-        let noise = lower.starts_with("access-control-")
-            || lower.starts_with("x-amz")
-            || lower.starts_with("cf-")
-            || [
-                "server",
-                "x-powered-by",
-                "via",
-                "vary",
-                "etag",
-                "last-modified",
-                "expires",
-                "strict-transport-security",
-                "alt-svc",
-                "report-to",
-                "nel",
-                "age",
-                "cache-control",
-                "pragma",
-                "content-encoding",
-                "x-cache",
-            ]
-            .contains(&lower.as_str());
-        if noise || SKIPPED_HEADERS.contains(&lower.as_str()) || secretish(&lower) {
-            continue;
-        }
-        headers.insert(
-            name.clone(),
-            json!({"schema": {"type": "string"}, "example": value}),
-        );
-    }
-    if !headers.is_empty() {
-        out["headers"] = Value::Object(headers);
-    }
-    out
 }

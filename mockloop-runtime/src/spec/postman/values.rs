@@ -1,0 +1,324 @@
+//! Reading a collection's values: variables, URLs, headers, bodies and
+//! auth fields, and keeping recorded credentials out.
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+/// Whether a header or parameter name suggests a credential, whose
+/// recorded values must not reach the mock's files.
+pub(crate) fn secretish(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "auth",
+        "key",
+        "session",
+        "cookie",
+        "signature",
+        "password",
+        "credential",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
+/// `value` with every string under a credential-like key (`password`,
+/// `access_token`, ...) replaced, so recorded secrets in bodies never
+/// reach the mock's files.
+pub(crate) fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if secretish(key) && inner.is_string() {
+                    *inner = Value::String("redacted".to_owned());
+                } else {
+                    redact(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+pub(super) fn text_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(text) => Some(text.clone()),
+        Value::Object(map) => map
+            .get("content")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    }
+    .filter(|text| !text.trim().is_empty())
+}
+
+pub(super) fn add_variables(into: &mut HashMap<String, String>, list: Option<&Value>) {
+    for variable in list.and_then(Value::as_array).into_iter().flatten() {
+        let key = variable
+            .get("key")
+            .or_else(|| variable.get("id"))
+            .and_then(Value::as_str);
+        let value = match variable.get("value") {
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(Value::Null) | None => None,
+            Some(other) => Some(other.to_string()),
+        };
+        if let (Some(key), Some(value)) = (key, value) {
+            into.insert(key.to_owned(), value);
+        }
+    }
+}
+
+/// `{{name}}` replaced by the variable's value where it has one.
+pub(super) fn substitute(text: &str, variables: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                let name = after[..end].trim();
+                match variables.get(name) {
+                    Some(value) => out.push_str(value),
+                    None => out.push_str(&rest[start..start + 2 + end + 2]),
+                }
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A parameter name safe inside a path template.
+pub(super) fn template_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "param".to_owned()
+    } else {
+        clean
+    }
+}
+
+/// A query or path value as the JSON value it spells.
+pub(super) fn scalar(text: &str) -> Value {
+    if let Ok(number) = text.parse::<i64>() {
+        return Value::from(number);
+    }
+    if let Some(number) = text
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .and_then(serde_json::Number::from_f64)
+    {
+        return Value::Number(number);
+    }
+    match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+/// The media type a response or body declares or shows.
+pub(super) fn media_of(
+    headers: &[(String, String)],
+    hint: Option<&str>,
+    body: &str,
+) -> Option<String> {
+    if let Some((_, value)) = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+    {
+        let essence = value.split(';').next().unwrap_or_default().trim();
+        if !essence.is_empty() {
+            return Some(essence.to_ascii_lowercase());
+        }
+    }
+    match hint.map(str::to_ascii_lowercase).as_deref() {
+        Some("json") => return Some("application/json".to_owned()),
+        Some("xml") => return Some("application/xml".to_owned()),
+        Some("html") => return Some("text/html".to_owned()),
+        Some("text") => return Some("text/plain".to_owned()),
+        Some("javascript") => return Some("application/javascript".to_owned()),
+        _ => {}
+    }
+    if body.trim().is_empty() {
+        return None;
+    }
+    Some(
+        if serde_json::from_str::<Value>(body).is_ok() {
+            "application/json"
+        } else {
+            "text/plain"
+        }
+        .to_owned(),
+    )
+}
+
+pub(super) fn is_json(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// A body's text as the value documented for `media`.
+pub(super) fn body_value(text: &str, media: &str, variables: &HashMap<String, String>) -> Value {
+    let text = substitute(text, variables);
+    if is_json(media)
+        && let Ok(value) = serde_json::from_str::<Value>(&text)
+    {
+        return value;
+    }
+    Value::String(text)
+}
+
+pub(super) fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
+    match list {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter(|h| h.get("disabled").and_then(Value::as_bool) != Some(true))
+            .filter_map(|h| {
+                let key = h.get("key").and_then(Value::as_str)?;
+                let value = h.get("value").and_then(Value::as_str).unwrap_or_default();
+                Some((key.to_owned(), value.to_owned()))
+            })
+            .collect(),
+        Some(Value::String(text)) => text
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                Some((name.trim().to_owned(), value.trim().to_owned()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A field of an auth object, in v2.1's list form or v2.0's map form.
+pub(super) fn auth_field(auth: &Value, kind: &str, key: &str) -> Option<String> {
+    match auth.get(kind)? {
+        Value::Array(entries) => entries
+            .iter()
+            .find(|e| e.get("key").and_then(Value::as_str) == Some(key))
+            .and_then(|e| e.get("value"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        Value::Object(map) => map.get(key).and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Host and path segments of a raw URL (`{{baseUrl}}/a/:id?x=1`).
+pub(super) fn split_raw(raw: &str) -> (String, Vec<String>) {
+    let without_query = raw.split(['?', '#']).next().unwrap_or_default();
+    let (host, path) = if let Some(rest) = without_query.strip_prefix("{{") {
+        match rest.find("}}") {
+            Some(end) => (
+                format!("{{{{{}}}}}", &rest[..end]),
+                rest[end + 2..].to_owned(),
+            ),
+            None => (String::new(), without_query.to_owned()),
+        }
+    } else if let Some((scheme, rest)) = without_query.split_once("://") {
+        match rest.find('/') {
+            Some(slash) => (
+                format!("{scheme}://{}", &rest[..slash]),
+                rest[slash..].to_owned(),
+            ),
+            None => (without_query.to_owned(), String::new()),
+        }
+    } else {
+        match without_query.find('/') {
+            Some(0) => (String::new(), without_query.to_owned()),
+            Some(slash) => (
+                without_query[..slash].to_owned(),
+                without_query[slash..].to_owned(),
+            ),
+            None => (without_query.to_owned(), String::new()),
+        }
+    };
+    (host, path.split('/').map(str::to_owned).collect())
+}
+
+/// The body of a request: its media type and value.
+pub(super) fn request_body(
+    body: Option<&Value>,
+    headers: &[(String, String)],
+    variables: &HashMap<String, String>,
+) -> Option<(String, Value)> {
+    let body = body?;
+    match body.get("mode").and_then(Value::as_str)? {
+        "raw" => {
+            let text = body.get("raw").and_then(Value::as_str)?;
+            if text.trim().is_empty() {
+                return None;
+            }
+            let hint = body
+                .pointer("/options/raw/language")
+                .and_then(Value::as_str);
+            let media = media_of(headers, hint, text)?;
+            Some((media.clone(), body_value(text, &media, variables)))
+        }
+        "urlencoded" => {
+            let fields = form_fields(body.get("urlencoded"), variables);
+            Some((
+                "application/x-www-form-urlencoded".to_owned(),
+                Value::Object(fields.into_iter().map(|(k, v, _)| (k, v)).collect()),
+            ))
+        }
+        "formdata" => {
+            let fields = form_fields(body.get("formdata"), variables);
+            let mut object = Map::new();
+            for (name, value, file) in fields {
+                object.insert(name, if file { json!("<file>") } else { value });
+            }
+            Some(("multipart/form-data".to_owned(), Value::Object(object)))
+        }
+        "graphql" => {
+            let graphql = body.get("graphql")?;
+            let variables_value = match graphql.get("variables") {
+                Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
+                Some(other) => other.clone(),
+                None => Value::Null,
+            };
+            Some((
+                "application/json".to_owned(),
+                json!({"query": graphql.get("query").cloned().unwrap_or_default(), "variables": variables_value}),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Enabled form fields: name, value (text) and whether it is a file.
+pub(super) fn form_fields(
+    list: Option<&Value>,
+    variables: &HashMap<String, String>,
+) -> Vec<(String, Value, bool)> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|f| f.get("disabled").and_then(Value::as_bool) != Some(true))
+        .filter_map(|f| {
+            let key = f.get("key").and_then(Value::as_str)?;
+            let file = f.get("type").and_then(Value::as_str) == Some("file");
+            let value = f.get("value").and_then(Value::as_str).unwrap_or_default();
+            Some((key.to_owned(), json!(substitute(value, variables)), file))
+        })
+        .collect()
+}
