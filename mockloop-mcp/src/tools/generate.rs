@@ -19,7 +19,7 @@ pub fn default_output_dir() -> PathBuf {
 /// Generate a runnable FastAPI mock server from an OpenAPI 3.x or Swagger 2.0 description.
 #[derive(Debug, ToolInput, Deserialize)]
 pub struct GenerateMockInput {
-    /// A path or http(s) URL of the API description (JSON or YAML; relative $refs are followed).
+    /// A path or http(s) URL of the API description: OpenAPI 3.x, Swagger 2.0 (JSON or YAML; relative $refs are followed) or a Postman Collection v2.x.
     pub spec_url_or_path: String,
     /// The mock's folder name (default: from the API's title and version).
     pub output_dir_name: Option<String>,
