@@ -46,7 +46,9 @@ pub enum Error {
         message: String,
     },
     /// The document parsed but is not an OpenAPI or Swagger description.
-    #[error("{source_name} is not an OpenAPI, Swagger or Postman Collection document: {reason}")]
+    #[error(
+        "{source_name} is not an OpenAPI, Swagger, Postman Collection or HAR document: {reason}"
+    )]
     NotASpec {
         /// The file or URL.
         source_name: String,
@@ -55,7 +57,7 @@ pub enum Error {
     },
     /// The document declares a version we do not read.
     #[error(
-        "{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x, Postman Collection v2.0 and v2.1)"
+        "{source_name} declares {found}, which is not supported (supported: Swagger 2.0, OpenAPI 3.0.x and 3.1.x, Postman Collection v2.0 and v2.1, HAR 1.2)"
     )]
     UnsupportedVersion {
         /// The file or URL.

@@ -83,6 +83,7 @@ pub struct LoadedSpec {
 
 mod bundle;
 mod ecma_regex;
+mod har;
 mod infer;
 mod keywords;
 mod kind;
@@ -129,6 +130,7 @@ fn load(text: &str, source_name: &str, location: &Location) -> Result<LoadedSpec
                     .to_owned(),
             });
         }
+        None if har::detect(&parsed) => parsed = har::convert(&parsed, &mut warnings),
         None => {}
     }
     let version = version::detect(&parsed, source_name)?;

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-mod build;
-mod values;
+pub(super) mod build;
+pub(super) mod values;
 
 use values::{
     add_variables, auth_field, body_value, headers_of, is_json, media_of, redact, request_body,
@@ -72,10 +72,10 @@ pub(crate) fn detect(document: &Value) -> Option<Format> {
 /// A parameter seen across the requests of one operation.
 #[derive(Debug, Default)]
 pub(super) struct ParamSeen {
-    values: Vec<Value>,
+    pub(super) values: Vec<Value>,
     /// Requests that sent it enabled.
-    enabled: usize,
-    description: Option<String>,
+    pub(super) enabled: usize,
+    pub(super) description: Option<String>,
 }
 
 /// A path parameter: its name, an example value and a description.
@@ -88,24 +88,24 @@ type ParsedUrl = (String, Vec<PathParam>, Vec<QueryEntry>);
 /// One example response.
 #[derive(Debug)]
 pub(super) struct Example {
-    name: String,
-    media: Option<String>,
-    body: Value,
-    headers: Vec<(String, String)>,
-    status_text: String,
+    pub(super) name: String,
+    pub(super) media: Option<String>,
+    pub(super) body: Value,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) status_text: String,
 }
 
 /// One operation being assembled from its requests.
 #[derive(Debug, Default)]
 pub(super) struct OperationSeen {
-    summary: String,
-    description: Option<String>,
-    tags: Vec<String>,
-    requests: usize,
-    params: IndexMap<(String, String), ParamSeen>,
-    bodies: IndexMap<String, Vec<(String, Value)>>,
-    responses: IndexMap<u16, Vec<Example>>,
-    security: Option<Value>,
+    pub(super) summary: String,
+    pub(super) description: Option<String>,
+    pub(super) tags: Vec<String>,
+    pub(super) requests: usize,
+    pub(super) params: IndexMap<(String, String), ParamSeen>,
+    pub(super) bodies: IndexMap<String, Vec<(String, Value)>>,
+    pub(super) responses: IndexMap<u16, Vec<Example>>,
+    pub(super) security: Option<Value>,
 }
 
 /// What a folder hands down to its items.

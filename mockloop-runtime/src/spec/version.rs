@@ -43,7 +43,7 @@ pub(crate) fn detect(document: &Value, source_name: &str) -> Result<SpecVersion>
         )));
     }
     Err(not_a_spec(
-        "it has no `openapi` or `swagger` field, nor a Postman `info.schema`".to_owned(),
+        "it has no `openapi` or `swagger` field, nor a Postman `info.schema`, nor HAR `log.entries`".to_owned(),
     ))
 }
 

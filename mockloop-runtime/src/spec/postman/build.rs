@@ -40,7 +40,7 @@ fn operation_id(summary: &str, ids: &mut HashMap<String, usize>) -> String {
     }
 }
 
-pub(super) fn operation(seen: &OperationSeen, ids: &mut HashMap<String, usize>) -> Value {
+pub(in crate::spec) fn operation(seen: &OperationSeen, ids: &mut HashMap<String, usize>) -> Value {
     let mut out = Map::new();
     if !seen.summary.is_empty() {
         out.insert("summary".to_owned(), json!(seen.summary));

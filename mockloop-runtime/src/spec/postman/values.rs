@@ -42,7 +42,7 @@ pub(crate) fn redact(value: &mut Value) {
     }
 }
 
-pub(super) fn text_of(value: Option<&Value>) -> Option<String> {
+pub(in crate::spec) fn text_of(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(text) => Some(text.clone()),
         Value::Object(map) => map
@@ -54,7 +54,7 @@ pub(super) fn text_of(value: Option<&Value>) -> Option<String> {
     .filter(|text| !text.trim().is_empty())
 }
 
-pub(super) fn add_variables(into: &mut HashMap<String, String>, list: Option<&Value>) {
+pub(in crate::spec) fn add_variables(into: &mut HashMap<String, String>, list: Option<&Value>) {
     for variable in list.and_then(Value::as_array).into_iter().flatten() {
         let key = variable
             .get("key")
@@ -72,7 +72,7 @@ pub(super) fn add_variables(into: &mut HashMap<String, String>, list: Option<&Va
 }
 
 /// `{{name}}` replaced by the variable's value where it has one.
-pub(super) fn substitute(text: &str, variables: &HashMap<String, String>) -> String {
+pub(in crate::spec) fn substitute(text: &str, variables: &HashMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -98,7 +98,7 @@ pub(super) fn substitute(text: &str, variables: &HashMap<String, String>) -> Str
 }
 
 /// A parameter name safe inside a path template.
-pub(super) fn template_name(name: &str) -> String {
+pub(in crate::spec) fn template_name(name: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| {
@@ -117,7 +117,7 @@ pub(super) fn template_name(name: &str) -> String {
 }
 
 /// A query or path value as the JSON value it spells.
-pub(super) fn scalar(text: &str) -> Value {
+pub(in crate::spec) fn scalar(text: &str) -> Value {
     if let Ok(number) = text.parse::<i64>() {
         return Value::from(number);
     }
@@ -137,7 +137,7 @@ pub(super) fn scalar(text: &str) -> Value {
 }
 
 /// The media type a response or body declares or shows.
-pub(super) fn media_of(
+pub(in crate::spec) fn media_of(
     headers: &[(String, String)],
     hint: Option<&str>,
     body: &str,
@@ -172,12 +172,16 @@ pub(super) fn media_of(
     )
 }
 
-pub(super) fn is_json(media: &str) -> bool {
+pub(in crate::spec) fn is_json(media: &str) -> bool {
     media == "application/json" || media.ends_with("+json")
 }
 
 /// A body's text as the value documented for `media`.
-pub(super) fn body_value(text: &str, media: &str, variables: &HashMap<String, String>) -> Value {
+pub(in crate::spec) fn body_value(
+    text: &str,
+    media: &str,
+    variables: &HashMap<String, String>,
+) -> Value {
     let text = substitute(text, variables);
     if is_json(media)
         && let Ok(value) = serde_json::from_str::<Value>(&text)
@@ -187,7 +191,7 @@ pub(super) fn body_value(text: &str, media: &str, variables: &HashMap<String, St
     Value::String(text)
 }
 
-pub(super) fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
+pub(in crate::spec) fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
     match list {
         Some(Value::Array(items)) => items
             .iter()
@@ -210,7 +214,7 @@ pub(super) fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
 }
 
 /// A field of an auth object, in v2.1's list form or v2.0's map form.
-pub(super) fn auth_field(auth: &Value, kind: &str, key: &str) -> Option<String> {
+pub(in crate::spec) fn auth_field(auth: &Value, kind: &str, key: &str) -> Option<String> {
     match auth.get(kind)? {
         Value::Array(entries) => entries
             .iter()
@@ -224,7 +228,7 @@ pub(super) fn auth_field(auth: &Value, kind: &str, key: &str) -> Option<String> 
 }
 
 /// Host and path segments of a raw URL (`{{baseUrl}}/a/:id?x=1`).
-pub(super) fn split_raw(raw: &str) -> (String, Vec<String>) {
+pub(in crate::spec) fn split_raw(raw: &str) -> (String, Vec<String>) {
     let without_query = raw.split(['?', '#']).next().unwrap_or_default();
     let (host, path) = if let Some(rest) = without_query.strip_prefix("{{") {
         match rest.find("}}") {
@@ -256,7 +260,7 @@ pub(super) fn split_raw(raw: &str) -> (String, Vec<String>) {
 }
 
 /// The body of a request: its media type and value.
-pub(super) fn request_body(
+pub(in crate::spec) fn request_body(
     body: Option<&Value>,
     headers: &[(String, String)],
     variables: &HashMap<String, String>,
@@ -306,7 +310,7 @@ pub(super) fn request_body(
 }
 
 /// Enabled form fields: name, value (text) and whether it is a file.
-pub(super) fn form_fields(
+pub(in crate::spec) fn form_fields(
     list: Option<&Value>,
     variables: &HashMap<String, String>,
 ) -> Vec<(String, Value, bool)> {

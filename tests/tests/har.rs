@@ -1,0 +1,215 @@
+//! Mocks from HAR recordings: every recorded API call, replayed against
+//! the mock (either engine) with `Prefer: example="<METHOD> <path>"`, gets
+//! the recorded status and body; ids in paths become parameters; noise is
+//! left out; recorded secrets reach no generated file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use mockloop_runtime::RenderOptions;
+use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
+use serde_json::Value;
+
+fn shared(relative: &str) -> Option<PathBuf> {
+    let path = mockloop_tests::paths::shared_specs_dir()
+        .join("har")
+        .join(relative);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent (../shared is not beside the checkout)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Replays the recording's JSON API calls to the served origin; the
+/// number replayed and the mismatches.
+fn replay(recording: &Path, engine: Engine) -> (usize, Vec<String>) {
+    let mock = GeneratedMock::new(
+        &recording.to_string_lossy(),
+        &RenderOptions::default().with_feature("auth", false),
+    )
+    .unwrap();
+    let server = mock.start_on(engine).unwrap();
+    let openapi: Value = serde_json::from_str(
+        &std::fs::read_to_string(mock.dir.join("mock_data/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let origin = openapi["servers"][0]["url"].as_str().unwrap().to_owned();
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(recording).unwrap()).unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let (mut count, mut wrong) = (0, Vec::new());
+    for entry in har["log"]["entries"].as_array().unwrap() {
+        let url = url::Url::parse(entry["request"]["url"].as_str().unwrap()).unwrap();
+        let mime = entry["response"]["content"]["mimeType"]
+            .as_str()
+            .unwrap_or_default();
+        let method = entry["request"]["method"].as_str().unwrap().to_uppercase();
+        if url.origin().ascii_serialization() != origin || method == "OPTIONS" {
+            continue;
+        }
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let base = format!("{method} {}", target.chars().take(100).collect::<String>());
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let name = if *n > 1 { format!("{base} #{n}") } else { base };
+        if !mime.contains("json") {
+            continue;
+        }
+        count += 1;
+        let mut request = client
+            .request(method.parse().unwrap(), format!("{}{target}", server.url()))
+            .header("Prefer", format!("example=\"{name}\""));
+        if let Some(text) = entry["request"]["postData"]["text"].as_str() {
+            let media = entry["request"]["postData"]["mimeType"]
+                .as_str()
+                .unwrap_or("application/json");
+            request = request.header("Content-Type", media).body(text.to_owned());
+        }
+        let response = request.send().unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().unwrap();
+        let recorded = entry["response"]["status"].as_u64().unwrap();
+        if u64::from(status) != recorded {
+            wrong.push(format!(
+                "{name}: {status}, recorded {recorded}: {}",
+                text.chars().take(200).collect::<String>()
+            ));
+            continue;
+        }
+        let expected: Option<Value> = entry["response"]["content"]["text"]
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .map(|v| redacted(&v));
+        let got: Option<Value> = serde_json::from_str(&text).ok();
+        if expected.is_some() && got != expected {
+            wrong.push(format!(
+                "{name}: the body differs: {}",
+                text.chars().take(200).collect::<String>()
+            ));
+        }
+    }
+    (count, wrong)
+}
+
+/// Credential-like keys whose string values the mock redacts.
+fn redacted(value: &Value) -> Value {
+    let secretish = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        [
+            "token",
+            "secret",
+            "auth",
+            "key",
+            "session",
+            "cookie",
+            "signature",
+            "password",
+            "credential",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    };
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if secretish(k) && v.is_string() {
+                        Value::String("redacted".to_owned())
+                    } else {
+                        redacted(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn check(relative: &str, engine: Engine, at_least: usize) {
+    let Some(path) = shared(relative) else { return };
+    let (count, wrong) = replay(&path, engine);
+    assert!(
+        count >= at_least,
+        "{relative}: only {count} API calls replayed"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{relative}: {} of {count} replays differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+on_both_engines!(petstore_recording_replays);
+
+fn petstore_recording_replays(engine: Engine) {
+    check("optic/petstore.swagger.io.har", engine, 8);
+}
+
+#[test]
+fn jsonplaceholder_and_firefox_recordings_replay() {
+    check("pollyjs/jsonplaceholder.recording.har", Engine::Native, 5);
+    check(
+        "har-to-openapi/ServerService-GetNavigationMenu2-ff.har",
+        Engine::Native,
+        1,
+    );
+}
+
+#[test]
+fn ids_become_parameters_and_noise_is_left_out() {
+    let Some(path) = shared("optic/petstore.swagger.io.har") else {
+        return;
+    };
+    let spec = mockloop_runtime::load_spec(&path.to_string_lossy()).unwrap();
+    let paths: Vec<&String> = spec.original["paths"].as_object().unwrap().keys().collect();
+    assert!(
+        paths.iter().any(|p| p.as_str() == "/v2/pet/{id}"),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.ends_with(".js") && !p.ends_with(".css") && p.as_str() != "/"),
+        "{paths:?}"
+    );
+    // No recorded cookie or credential reaches the generated files.
+    let mock = GeneratedMock::new(&path.to_string_lossy(), &RenderOptions::default()).unwrap();
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for entry in har["log"]["entries"].as_array().unwrap() {
+        for header in entry["request"]["headers"].as_array().into_iter().flatten() {
+            let name = header["name"].as_str().unwrap().to_ascii_lowercase();
+            let value = header["value"].as_str().unwrap();
+            if (name == "cookie" || name == "authorization") && value.len() > 8 {
+                assert!(
+                    !contains(&mock.dir, value),
+                    "{name} value in the generated files"
+                );
+            }
+        }
+    }
+}
+
+fn contains(dir: &Path, needle: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            path.file_name().is_some_and(|n| n != "db") && contains(&path, needle)
+        } else {
+            std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle))
+        }
+    })
+}
