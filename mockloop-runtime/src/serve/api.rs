@@ -24,16 +24,47 @@ struct Preference {
     dynamic: bool,
 }
 
+/// The `name=value` pairs of a `Prefer` header, separated by `,` or `;`;
+/// a value may be a quoted string with backslash escapes (RFC 9110), so
+/// an example's name can hold spaces, commas and quotes.
+fn prefer_pairs(header: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let (mut name, mut value) = (String::new(), String::new());
+    let (mut in_value, mut quoted, mut escaped) = (false, false, false);
+    for c in header.chars() {
+        if quoted {
+            match c {
+                _ if escaped => {
+                    value.push(c);
+                    escaped = false;
+                }
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => value.push(c),
+            }
+            continue;
+        }
+        match c {
+            ',' | ';' => {
+                pairs.push((name.trim().to_lowercase(), value.trim().to_owned()));
+                name.clear();
+                value.clear();
+                in_value = false;
+            }
+            '=' if !in_value => in_value = true,
+            '"' if in_value && value.trim().is_empty() => quoted = true,
+            _ if in_value => value.push(c),
+            _ => name.push(c),
+        }
+    }
+    pairs.push((name.trim().to_lowercase(), value.trim().to_owned()));
+    pairs
+}
+
 fn parse_prefer(header: Option<&str>) -> Option<Preference> {
     let header = header.filter(|h| !h.is_empty())?;
-    let mut values = std::collections::HashMap::new();
-    for part in header.replace(';', ",").split(',') {
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        values.insert(
-            name.trim().to_lowercase(),
-            value.trim().trim_matches('"').to_owned(),
-        );
-    }
+    let values: std::collections::HashMap<String, String> =
+        prefer_pairs(header).into_iter().collect();
     let code = values
         .get("code")
         .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
@@ -264,6 +295,12 @@ mod tests {
             parse_prefer(Some("code=404")).and_then(|p| p.code),
             Some(404)
         );
+        let quoted = parse_prefer(Some(r#"example="a \"b\", c; d", code=404"#));
+        assert_eq!(
+            quoted.as_ref().and_then(|p| p.example.as_deref()),
+            Some(r#"a "b", c; d"#)
+        );
+        assert_eq!(quoted.and_then(|p| p.code), Some(404));
         let both = parse_prefer(Some("code=200; example=\"cat\""));
         assert_eq!(both.and_then(|p| p.example).as_deref(), Some("cat"));
         assert!(parse_prefer(Some("dynamic=true")).is_some_and(|p| p.dynamic));
