@@ -65,7 +65,7 @@ fn collect_specs(dir: &Path, found: &mut Vec<PathBuf>) {
 
 fn is_description(path: &Path) -> bool {
     let ext = path.extension().and_then(|ext| ext.to_str()).unwrap_or("");
-    if !matches!(ext, "json" | "yaml" | "yml") {
+    if !matches!(ext, "json" | "yaml" | "yml" | "har") {
         return false;
     }
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -76,6 +76,10 @@ fn is_description(path: &Path) -> bool {
     // A Postman Collection v2 names its format in `info.schema`.
     if text.contains("schema.getpostman.com/json/collection/v2") {
         return true;
+    }
+    // A HAR recording is a `log` with `entries`.
+    if ext == "har" {
+        return text.contains("\"entries\"");
     }
     text.lines().any(|line| {
         let line = line.trim_start_matches(['{', ' ', '\t']);

@@ -104,14 +104,15 @@ fn github_spec(engine: Engine) {
     assert!(report.is_ok(), "{report}");
 }
 
-/// Schemathesis, positive mode, on three small mocks: a 3.0 one with a
-/// path server, a 2.0 one with a `basePath` and one made from a Postman
-/// Collection; every response conforms.
+/// Schemathesis, positive mode, on four small mocks: a 3.0 one with a
+/// path server, a 2.0 one with a `basePath`, and ones made from a Postman
+/// Collection and a HAR recording; every response conforms.
 fn schemathesis_accepts_mocks(engine: Engine) {
     for name in [
         "openapi30-petstore-expanded.yaml",
         "swagger2-petstore-minimal.yaml",
         "postman-edge-cases.postman_collection.json",
+        "har-edge-cases.har",
     ] {
         let spec = repo_specs_dir().join(name);
         run_schemathesis(&spec, Mode::Conformance, &RenderOptions::default(), engine);

@@ -165,6 +165,23 @@ fn essence(mime: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The path and query an example is named after, credential-like query
+/// parameters left out (the name is written into the mock's files).
+pub(crate) fn example_target(url: &url::Url) -> String {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| !secretish(name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        return url.path().to_owned();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    format!("{}?{query}", url.path())
+}
+
 /// Converts a HAR recording to an OpenAPI 3.1 document.
 pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
     let entries: Vec<(&Value, url::Url)> = recording
@@ -293,10 +310,7 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
                 (!name.starts_with(':')).then(|| (name.to_owned(), text(h, "/value").to_owned()))
             })
             .collect();
-        let target = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        };
+        let target = example_target(url);
         let base = format!("{method} {}", target.chars().take(100).collect::<String>());
         let count = names.entry(base.clone()).or_insert(0);
         *count += 1;
