@@ -236,12 +236,62 @@ fn body_of(request: &Value, vars: &HashMap<String, String>) -> Option<(String, V
     }
 }
 
-fn collect(item: &Value, vars: &HashMap<String, String>, out: &mut Vec<Saved>) {
+/// The header or query pair a Postman auth object sends (as Postman adds
+/// it at send time), with the recorded (or a stand-in) credential.
+fn auth_pair(auth: &Value) -> Option<(bool, String, String)> {
+    let field = |kind: &str, key: &str| -> Option<String> {
+        match &auth[kind] {
+            Value::Array(entries) => entries
+                .iter()
+                .find(|e| e["key"] == key)
+                .and_then(|e| e["value"].as_str())
+                .map(str::to_owned),
+            Value::Object(map) => map.get(key).and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        }
+    };
+    match auth["type"].as_str()? {
+        "bearer" | "jwt" | "oauth2" => Some((
+            false,
+            "Authorization".to_owned(),
+            format!(
+                "Bearer {}",
+                field("bearer", "token").unwrap_or_else(|| "recorded".to_owned())
+            ),
+        )),
+        "basic" => {
+            use base64::Engine as _;
+            let user = field("basic", "username").unwrap_or_else(|| "user".to_owned());
+            let password = field("basic", "password").unwrap_or_default();
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            Some((
+                false,
+                "Authorization".to_owned(),
+                format!("Basic {encoded}"),
+            ))
+        }
+        "apikey" => {
+            let name = field("apikey", "key").unwrap_or_else(|| "X-API-Key".to_owned());
+            let value = field("apikey", "value").unwrap_or_else(|| "recorded".to_owned());
+            let in_query = field("apikey", "in").as_deref() == Some("query");
+            Some((in_query, name, value))
+        }
+        _ => None,
+    }
+}
+
+fn collect_with(item: &Value, vars: &HashMap<String, String>, auth: &Value, out: &mut Vec<Saved>) {
+    let auth = if item["auth"].is_object() {
+        &item["auth"]
+    } else {
+        auth
+    };
     let mut vars = vars.clone();
     variables(&mut vars, item.get("variable"));
     if let Some(children) = item["item"].as_array() {
         for child in children {
-            collect(child, &vars, out);
+            collect_with(child, &vars, auth, out);
         }
         return;
     }
@@ -259,12 +309,17 @@ fn collect(item: &Value, vars: &HashMap<String, String>, out: &mut Vec<Saved>) {
         } else {
             &item["request"]
         };
+        let request_auth = if item["request"]["auth"].is_object() {
+            &item["request"]["auth"]
+        } else {
+            auth
+        };
         let url = if request.is_string() {
             request
         } else {
             &request["url"]
         };
-        let headers = request["header"]
+        let mut headers: Vec<(String, String)> = request["header"]
             .as_array()
             .into_iter()
             .flatten()
@@ -287,6 +342,15 @@ fn collect(item: &Value, vars: &HashMap<String, String>, out: &mut Vec<Saved>) {
             })
             .filter(|(_, v)| v.chars().all(|c| c == ' ' || c.is_ascii_graphic()))
             .collect();
+        let mut path = path_and_query(url, &vars);
+        match auth_pair(request_auth) {
+            Some((false, name, value)) => headers.push((name, value)),
+            Some((true, name, value)) => {
+                path.push(if path.contains('?') { '&' } else { '?' });
+                path.push_str(&format!("{name}={value}"));
+            }
+            None => {}
+        }
         let text = response["body"].as_str().unwrap_or_default();
         let expected = serde_json::from_str::<Value>(&substitute(text, &vars))
             .ok()
@@ -294,7 +358,7 @@ fn collect(item: &Value, vars: &HashMap<String, String>, out: &mut Vec<Saved>) {
         out.push(Saved {
             name: response["name"].as_str().unwrap_or_default().to_owned(),
             method: request["method"].as_str().unwrap_or("GET").to_owned(),
-            path: path_and_query(url, &vars),
+            path,
             headers,
             body: body_of(request, &vars),
             status: match (response.is_null(), response["code"].as_u64()) {
@@ -309,8 +373,9 @@ fn collect(item: &Value, vars: &HashMap<String, String>, out: &mut Vec<Saved>) {
 /// Replays every saved example against the mock of `collection`; the
 /// mismatches.
 fn replay(collection: &Path, engine: Engine) -> (usize, Vec<String>) {
-    let options = RenderOptions::default().with_feature("auth", false);
-    let mock = GeneratedMock::new(&collection.to_string_lossy(), &options).unwrap();
+    // Auth on: the recorded credentials are sent, as Postman sends them.
+    let mock =
+        GeneratedMock::new(&collection.to_string_lossy(), &RenderOptions::default()).unwrap();
     let server = mock.start_on(engine).unwrap();
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(mock.dir.join("mockloop.json")).unwrap())
@@ -326,7 +391,7 @@ fn replay(collection: &Path, engine: Engine) -> (usize, Vec<String>) {
     variables(&mut vars, document.get("variable"));
     let mut saved = Vec::new();
     for item in document["item"].as_array().into_iter().flatten() {
-        collect(item, &vars, &mut saved);
+        collect_with(item, &vars, &document["auth"], &mut saved);
     }
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -494,4 +559,36 @@ fn a_v1_collection_is_refused_with_how_to_re_export() {
         .to_string();
     assert!(err.contains("Postman Collection v1"), "{err}");
     assert!(err.contains("v2.1"), "{err}");
+}
+
+#[test]
+fn recorded_auth_is_enforced_but_lets_any_credential_of_its_kind_in() {
+    let path = repo_specs_dir().join("postman-edge-cases.postman_collection.json");
+    let mock = GeneratedMock::new(&path.to_string_lossy(), &RenderOptions::default()).unwrap();
+    let server = mock.start_on(Engine::Native).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{}/v1/pets?limit=10", server.url());
+    let status =
+        |request: reqwest::blocking::RequestBuilder| request.send().unwrap().status().as_u16();
+    assert_eq!(status(client.get(&url)), 401);
+    assert_eq!(
+        status(client.get(&url).header("Authorization", "Basic eDp5")),
+        401
+    );
+    assert_eq!(
+        status(client.get(&url).header("Authorization", "Bearer any-token")),
+        200
+    );
+    // The query API key of the Organisations folder.
+    let settings = format!("{}/v1/orgs/acme/settings", server.url());
+    assert_eq!(status(client.get(&settings)), 401);
+    assert_eq!(status(client.get(format!("{settings}?api_key=k"))), 200);
+    // `noauth` opens an operation.
+    let logo = format!("{}/v1/orgs/acme/logo", server.url());
+    let form = "--b\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nx\r\n--b--\r\n";
+    let upload = client
+        .post(&logo)
+        .header("Content-Type", "multipart/form-data; boundary=b")
+        .body(form);
+    assert_eq!(status(upload), 200);
 }

@@ -57,11 +57,17 @@ pub(crate) fn document(spec: &LoadedSpec, model: &ApiModel) -> Value {
     let mut schemes_out = Map::new();
     for (name, scheme) in schemes(spec).into_iter().flatten() {
         let text = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or("");
-        let entry = match text("type") {
+        let mut entry = match text("type") {
             "apiKey" => json!({"type": "apiKey", "in": text("in"), "name": text("name")}),
             "http" => json!({"type": "http", "scheme": text("scheme").to_ascii_lowercase()}),
             other => json!({"type": other, "scheme": "bearer"}),
         };
+        // A scheme made from a recording (a Postman Collection's auth):
+        // the recorded credentials are not kept, so any credential of the
+        // scheme's shape is let in, and replayed requests pass.
+        if scheme.get("x-mockloop-recorded").and_then(Value::as_bool) == Some(true) {
+            entry["recorded"] = json!(true);
+        }
         schemes_out.insert(name.clone(), entry);
     }
     let global = spec.document.get("security");

@@ -471,6 +471,8 @@ impl Converter {
             }
             _ => return json!([]),
         };
+        let mut scheme = scheme;
+        scheme["x-mockloop-recorded"] = json!(true);
         self.schemes.entry(name.clone()).or_insert(scheme);
         json!([{ name: [] }])
     }
