@@ -154,6 +154,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A multi-threaded runtime, or the failure reported (for commands).
+pub(crate) fn command_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    runtime().map_err(|err| {
+        eprintln!("error: cannot start the async runtime: {err}");
+        ExitCode::FAILURE
+    })
+}
+
 /// Runs an async entry point on a multi-threaded runtime.
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

@@ -7,3 +7,13 @@ pub(crate) mod coverage;
 pub(crate) mod load;
 mod requests;
 pub(crate) mod verify;
+
+use crate::error::Error;
+
+/// An invalid argument of a testing tool, named, with what is expected.
+pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        name: name.to_owned(),
+        reason: reason.into(),
+    }
+}

@@ -51,3 +51,8 @@ pub fn mockloop_mcp() -> Result<PathBuf> {
     *built = Some(path.clone());
     Ok(path)
 }
+
+/// [`mockloop_mcp`]'s path as text (for `Command::new` and MCP clients).
+pub fn mockloop_mcp_text() -> Result<String> {
+    mockloop_mcp().map(|path| path.display().to_string())
+}

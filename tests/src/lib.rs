@@ -15,6 +15,7 @@ pub mod net;
 pub mod paths;
 pub mod pipeline;
 pub mod python;
+pub mod recorded;
 pub mod schemathesis;
 pub mod server;
 pub mod venv;

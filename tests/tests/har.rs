@@ -4,26 +4,12 @@
 //! left out; recorded secrets reach no generated file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mockloop_runtime::RenderOptions;
+use mockloop_tests::recorded::{redacted, shared_input};
 use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
 use serde_json::Value;
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = mockloop_tests::paths::shared_specs_dir()
-        .join("har")
-        .join(relative);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (../shared is not beside the checkout)",
-            path.display()
-        );
-        None
-    }
-}
 
 /// Replays the recording's JSON API calls to the served origin; the
 /// number replayed and the mismatches.
@@ -116,44 +102,10 @@ fn replay(recording: &Path, engine: Engine) -> (usize, Vec<String>) {
     (count, wrong)
 }
 
-/// Credential-like keys whose string values the mock redacts.
-fn redacted(value: &Value) -> Value {
-    let secretish = |name: &str| {
-        let lower = name.to_ascii_lowercase();
-        [
-            "token",
-            "secret",
-            "auth",
-            "key",
-            "session",
-            "cookie",
-            "signature",
-            "password",
-            "credential",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
-    };
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if secretish(k) && v.is_string() {
-                        Value::String("redacted".to_owned())
-                    } else {
-                        redacted(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        other => other.clone(),
-    }
-}
-
 fn check(relative: &str, engine: Engine, at_least: usize) {
-    let Some(path) = shared(relative) else { return };
+    let Some(path) = shared_input("har", relative) else {
+        return;
+    };
     let (count, wrong) = replay(&path, engine);
     assert!(
         count >= at_least,
@@ -198,7 +150,7 @@ fn jsonplaceholder_and_firefox_recordings_replay() {
 
 #[test]
 fn ids_become_parameters_and_noise_is_left_out() {
-    let Some(path) = shared("optic/petstore.swagger.io.har") else {
+    let Some(path) = shared_input("har", "optic/petstore.swagger.io.har") else {
         return;
     };
     let spec = mockloop_runtime::load_spec(&path.to_string_lossy()).unwrap();

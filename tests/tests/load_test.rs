@@ -12,16 +12,10 @@ use std::path::Path;
 use std::process::Command;
 
 use mockloop_runtime::{LOG_DB_RELATIVE, RenderOptions};
+use mockloop_tests::binary::mockloop_mcp_text;
 use mockloop_tests::paths::repo_specs_dir;
 use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
 use serde_json::{Value, json};
-
-fn binary() -> String {
-    mockloop_tests::binary::mockloop_mcp()
-        .unwrap()
-        .display()
-        .to_string()
-}
 
 /// API rows in the mock's log.
 fn logged(dir: &Path) -> u64 {
@@ -38,7 +32,7 @@ fn logged(dir: &Path) -> u64 {
 
 /// Runs `mockloop-mcp load ... --json`; the report.
 fn load(args: &[&str]) -> Value {
-    let output = Command::new(binary())
+    let output = Command::new(mockloop_mcp_text().unwrap())
         .arg("load")
         .args(args)
         .arg("--json")
@@ -223,7 +217,7 @@ fn no_server_is_a_clear_failure() {
         .unwrap()
         .port();
     let spec = repo_specs_dir().join("petstore.yaml");
-    let output = Command::new(binary())
+    let output = Command::new(mockloop_mcp_text().unwrap())
         .args(["load", &format!("http://127.0.0.1:{port}"), "--spec"])
         .arg(&spec)
         .args(["-n", "50"])
@@ -233,7 +227,7 @@ fn no_server_is_a_clear_failure() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no request was answered"), "{stderr}");
     assert!(stderr.contains("refused"), "{stderr}");
-    let bad = Command::new(binary())
+    let bad = Command::new(mockloop_mcp_text().unwrap())
         .args(["load", "http://127.0.0.1:1", "--spec", "/nonexistent.yaml"])
         .output()
         .unwrap();
@@ -259,7 +253,7 @@ fn run_load_test_over_mcp_reports_progress() {
             "operations": ["no-such-operation"],
         }},
     ]);
-    let report = mcp_common::python_client("stdio", &binary(), &plan, &[]);
+    let report = mcp_common::python_client("stdio", &mockloop_mcp_text().unwrap(), &plan, &[]);
     let results = report["results"].as_array().unwrap();
     let done = &results[0];
     assert_eq!(done["isError"], false, "{done:#}");
@@ -286,7 +280,7 @@ fn ctrl_c_stops_a_load_test_with_its_report() {
     let spec = repo_specs_dir().join("petstore.yaml");
     let mock = GeneratedMock::new(&spec.to_string_lossy(), &RenderOptions::default()).unwrap();
     let server = mock.start_on(Engine::Native).unwrap();
-    let child = Command::new(binary())
+    let child = Command::new(mockloop_mcp_text().unwrap())
         .args(["load", &server.url(), "--spec"])
         .arg(&mock.dir)
         .args(["--duration", "60", "-c", "2", "--rate", "200", "--json"])

@@ -11,23 +11,9 @@ use std::process::Command;
 
 use mockloop_runtime::RenderOptions;
 use mockloop_tests::paths::repo_specs_dir;
+use mockloop_tests::recorded::{redacted, shared_input};
 use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
-use serde_json::{Value, json};
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = mockloop_tests::paths::shared_specs_dir()
-        .join("postman")
-        .join(relative);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (../shared is not beside the checkout)",
-            path.display()
-        );
-        None
-    }
-}
+use serde_json::Value;
 
 fn variables(into: &mut HashMap<String, String>, list: Option<&Value>) {
     for v in list.and_then(Value::as_array).into_iter().flatten() {
@@ -43,43 +29,6 @@ fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
         out = out.replace(&format!("{{{{{k}}}}}"), v);
     }
     out
-}
-
-/// Credential-like keys whose values the mock redacts.
-fn secretish(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "token",
-        "secret",
-        "auth",
-        "key",
-        "session",
-        "cookie",
-        "signature",
-        "password",
-        "credential",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-fn redacted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if secretish(k) && v.is_string() {
-                        json!("redacted")
-                    } else {
-                        redacted(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        other => other.clone(),
-    }
 }
 
 /// One saved example and the request that produced it.
@@ -449,7 +398,9 @@ fn replay(collection: &Path, engine: Engine) -> (usize, Vec<String>) {
 }
 
 fn check(relative: &str, engine: Engine, at_least: usize) {
-    let Some(path) = shared(relative) else { return };
+    let Some(path) = shared_input("postman", relative) else {
+        return;
+    };
     let (count, wrong) = replay(&path, engine);
     assert!(count >= at_least, "{relative}: only {count} saved examples");
     assert!(
@@ -498,7 +449,7 @@ fn every_shared_collection_generates_and_converts() {
         "postman-to-openapi/v21/Responses.json",
         "wise/cards-api.postman_collection.json",
     ] {
-        let Some(path) = shared(relative) else {
+        let Some(path) = shared_input("postman", relative) else {
             continue;
         };
         let out = tempfile::tempdir().unwrap();

@@ -12,22 +12,16 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use mockloop_runtime::RenderOptions;
+use mockloop_tests::binary::mockloop_mcp_text;
 use mockloop_tests::paths::repo_specs_dir;
 use mockloop_tests::schemathesis::{self, Mode};
 use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
 use serde_json::{Value, json};
 
-fn binary() -> String {
-    mockloop_tests::binary::mockloop_mcp()
-        .unwrap()
-        .display()
-        .to_string()
-}
-
 /// `mockloop-mcp verify URL --spec SPEC ARGS --json`: the exit status and
 /// the report.
 fn verify(url: &str, spec: &str, args: &[&str]) -> (bool, Value) {
-    let output = Command::new(binary())
+    let output = Command::new(mockloop_mcp_text().unwrap())
         .args(["verify", url, "--spec", spec, "--json"])
         .args(args)
         .output()
@@ -221,7 +215,7 @@ fn bad_input_is_a_clear_error() {
             "/nonexistent/spec.yaml",
         ),
     ] {
-        let output = Command::new(binary())
+        let output = Command::new(mockloop_mcp_text().unwrap())
             .args(["verify", &url, "--spec", &spec])
             .output()
             .unwrap();
@@ -246,7 +240,7 @@ fn verify_api_over_mcp() {
             "spec_url_or_path": mock.dir,
         }},
     ]);
-    let report = mcp_common::python_client("stdio", &binary(), &plan, &[]);
+    let report = mcp_common::python_client("stdio", &mockloop_mcp_text().unwrap(), &plan, &[]);
     let results = report["results"].as_array().unwrap();
     let passed = &results[0];
     assert_eq!(passed["isError"], false, "{passed:#}");

@@ -71,15 +71,9 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         credentials: !args.no_credentials,
         timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::command_runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let report = match runtime.block_on(verify_api(&options)) {
         Ok(report) => report,

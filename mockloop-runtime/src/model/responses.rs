@@ -147,7 +147,7 @@ fn preferred_media_type(types: &[String]) -> Option<&str> {
 }
 
 /// The media type without parameters, lower-cased.
-fn base(media_type: &str) -> String {
+pub(crate) fn base(media_type: &str) -> String {
     media_type
         .split(';')
         .next()

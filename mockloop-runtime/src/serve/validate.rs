@@ -2,6 +2,7 @@
 //! does: an invalid request is answered `422 application/problem+json`
 //! listing every violation with where it was (`query.limit`, `path.petId`,
 //! `header.X-Trace`, `cookie.session`, `body.items[2].price`).
+use crate::model::media_essence as base;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -101,15 +102,6 @@ fn param_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Viola
         }
     }
     found
-}
-
-fn base(media: &str) -> String {
-    media
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// The documented media type a request's `Content-Type` matches.

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::postman::values::{is_json, redact, scalar, secretish};
 use super::postman::{Example, OperationSeen, ParamSeen, build};
+use crate::model::media_essence as essence;
 
 /// File extensions of static assets.
 const ASSETS: [&str; 18] = [
@@ -154,15 +155,6 @@ fn body(text: &str, mime: &str, base64: bool) -> Option<Value> {
         return serde_json::from_str(&decoded).ok();
     }
     Some(Value::String(decoded))
-}
-
-/// The essence of a MIME type (`application/json; charset=utf-8` → `application/json`).
-fn essence(mime: &str) -> String {
-    mime.split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// The path and query an example is named after, credential-like query

@@ -46,7 +46,8 @@ pub(crate) struct Picked<'a> {
     pub(crate) weight: u32,
 }
 
-fn read_json(path: &Path) -> Result<Value> {
+/// A JSON file of a mock's folder.
+pub(crate) fn read_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,

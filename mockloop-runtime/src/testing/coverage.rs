@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::error::{Error, Result};
+use super::api::read_json;
+use crate::error::Result;
 use crate::logs::{LogFilter, LogStore, RequestLog};
 
 /// Which rows count.
@@ -76,17 +77,6 @@ pub struct Coverage {
     /// `manage_mock_data` arguments that make the mock answer the statuses
     /// never seen (one scenario per status), minus `server_url`.
     pub scenarios: Vec<Value>,
-}
-
-fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|err| Error::MockFolder {
-        path: path.to_path_buf(),
-        reason: format!("not valid JSON: {err}"),
-    })
 }
 
 /// Does a documented status key (`200`, `4XX`, `default`) cover `code`?

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::api::Api;
+use super::invalid;
 use super::requests::{RequestMaker, base_path_for};
 use crate::admin_client::AdminClient;
 use crate::error::{Error, Result};
@@ -373,13 +374,6 @@ pub async fn run_load_test(
     Ok((report, timings))
 }
 
-fn invalid(name: &str, reason: &str) -> Error {
-    Error::InvalidArgument {
-        name: name.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
 fn check(options: &LoadOptions) -> Result<()> {
     if options.concurrency == 0 || options.concurrency > MAX_CONCURRENCY {
         return Err(invalid("concurrency", "give 1 to 10000 connections"));
@@ -407,25 +401,25 @@ fn check(options: &LoadOptions) -> Result<()> {
 /// The socket address and `Host` value of an `http://` URL.
 fn resolve(url: &str) -> Result<(SocketAddr, String)> {
     let parsed = url::Url::parse(url.trim())
-        .map_err(|err| invalid("url", &format!("{url:?} is not a URL: {err}")))?;
+        .map_err(|err| invalid("url", format!("{url:?} is not a URL: {err}")))?;
     if parsed.scheme() != "http" {
         return Err(invalid(
             "url",
-            &format!(
+            format!(
                 "{url:?}: load tests speak plain http:// (put a TLS-terminating proxy in front for https)"
             ),
         ));
     }
     let host = parsed
         .host_str()
-        .ok_or_else(|| invalid("url", &format!("{url:?} has no host")))?;
+        .ok_or_else(|| invalid("url", format!("{url:?} has no host")))?;
     let port = parsed.port_or_known_default().unwrap_or(80);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let address = (bare, port)
         .to_socket_addrs()
-        .map_err(|err| invalid("url", &format!("cannot resolve {host}: {err}")))?
+        .map_err(|err| invalid("url", format!("cannot resolve {host}: {err}")))?
         .next()
-        .ok_or_else(|| invalid("url", &format!("{host} has no address")))?;
+        .ok_or_else(|| invalid("url", format!("{host} has no address")))?;
     let host_header = match parsed.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::api::Api;
+use super::invalid;
 use super::requests::{Prepared, RequestMaker, base_path_for};
 use crate::error::{Error, Result};
 use checks::{Problem, Received};
@@ -116,13 +117,6 @@ pub struct VerifyReport {
     pub seed: u64,
     /// Per operation, in spec order.
     pub operations: Vec<OperationVerdict>,
-}
-
-fn invalid(name: &str, reason: String) -> Error {
-    Error::InvalidArgument {
-        name: name.to_owned(),
-        reason,
-    }
 }
 
 /// Runs the contract test.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::super::api::Api;
 use super::super::requests::is_json;
-use crate::model::Operation;
+use crate::model::{Operation, media_essence as essence};
 use crate::synth::Synthesizer;
 
 /// Most schema errors reported for one response.
@@ -66,16 +66,6 @@ pub(crate) fn documented_key(operation: &Operation, status: u16) -> Option<Strin
         return Some((*key).to_owned());
     }
     keys.contains(&"default").then(|| "default".to_owned())
-}
-
-/// The media type's essence: `application/json; charset=utf-8` → `application/json`.
-fn essence(media: &str) -> String {
-    media
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// Whether `received` matches the documented `pattern` (`*/*`, `text/*`).
