@@ -14,11 +14,8 @@ use serde_json::Value;
 /// Replays the recording's JSON API calls to the served origin; the
 /// number replayed and the mismatches.
 fn replay(recording: &Path, engine: Engine) -> (usize, Vec<String>) {
-    let mock = GeneratedMock::new(
-        &recording.to_string_lossy(),
-        &RenderOptions::default().with_feature("auth", false),
-    )
-    .unwrap();
+    // Auth on: the recorded credentials are sent.
+    let mock = GeneratedMock::new(&recording.to_string_lossy(), &RenderOptions::default()).unwrap();
     let server = mock.start_on(engine).unwrap();
     let openapi: Value = serde_json::from_str(
         &std::fs::read_to_string(mock.dir.join("mock_data/openapi.json")).unwrap(),
@@ -70,6 +67,22 @@ fn replay(recording: &Path, engine: Engine) -> (usize, Vec<String>) {
         let mut request = client
             .request(method.parse().unwrap(), format!("{}{target}", server.url()))
             .header("Prefer", format!("example=\"{name}\""));
+        // The recorded request headers, credentials included.
+        for header in entry["request"]["headers"].as_array().into_iter().flatten() {
+            let header_name = header["name"].as_str().unwrap_or_default();
+            let skip = header_name.starts_with(':')
+                || [
+                    "host",
+                    "content-length",
+                    "connection",
+                    "accept-encoding",
+                    "content-type",
+                ]
+                .contains(&header_name.to_ascii_lowercase().as_str());
+            if !skip {
+                request = request.header(header_name, header["value"].as_str().unwrap_or_default());
+            }
+        }
         if let Some(text) = entry["request"]["postData"]["text"].as_str() {
             let media = entry["request"]["postData"]["mimeType"]
                 .as_str()
@@ -127,6 +140,17 @@ fn edge_case_recording_replays(engine: Engine) {
     assert!(count >= 6, "only {count} replays");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     let mock = GeneratedMock::new(&path.to_string_lossy(), &RenderOptions::default()).unwrap();
+    // Recorded auth is enforced, and any credential of its kind lets in.
+    let server = mock.start_on(engine).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{}/api/products/42", server.url());
+    assert_eq!(client.get(&url).send().unwrap().status().as_u16(), 401);
+    let with = client
+        .get(&url)
+        .header("Authorization", "Bearer other")
+        .send()
+        .unwrap();
+    assert_eq!(with.status().as_u16(), 200);
     // Recorded credentials (all spelled `recorded-har-...`) reach no file.
     assert!(
         !contains(&mock.dir, "recorded-har-"),

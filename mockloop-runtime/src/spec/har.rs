@@ -174,6 +174,60 @@ pub(crate) fn example_target(url: &url::Url) -> String {
     format!("{}?{query}", url.path())
 }
 
+/// Header names that carry an API key.
+const KEY_HEADERS: [&str; 5] = [
+    "x-api-key",
+    "api-key",
+    "apikey",
+    "x-auth-token",
+    "x-access-token",
+];
+/// Query parameter names that carry a credential.
+const KEY_QUERY: [&str; 5] = ["api_key", "apikey", "key", "access_token", "token"];
+
+/// The security scheme a recorded request authenticated with, by name:
+/// what kind of credential it sent and where (never its value).
+fn credential_scheme(entry: &Value, url: &url::Url) -> Option<(String, Value)> {
+    let headers = entry.pointer("/request/headers").and_then(Value::as_array);
+    for header in headers.into_iter().flatten() {
+        let name = text(header, "/name").to_ascii_lowercase();
+        let value = text(header, "/value");
+        if name == "authorization" {
+            let kind = value
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            return match kind.as_str() {
+                "bearer" => Some((
+                    "bearerAuth".to_owned(),
+                    json!({"type": "http", "scheme": "bearer"}),
+                )),
+                "basic" => Some((
+                    "basicAuth".to_owned(),
+                    json!({"type": "http", "scheme": "basic"}),
+                )),
+                _ => None,
+            };
+        }
+        if KEY_HEADERS.contains(&name.as_str()) {
+            let original = text(header, "/name");
+            return Some((
+                format!("apiKey_{}", name.replace('-', "_")),
+                json!({"type": "apiKey", "in": "header", "name": original}),
+            ));
+        }
+    }
+    url.query_pairs()
+        .find(|(name, _)| KEY_QUERY.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(name, _)| {
+            (
+                format!("apiKey_{}", name.to_ascii_lowercase()),
+                json!({"type": "apiKey", "in": "query", "name": name}),
+            )
+        })
+}
+
 /// Converts a HAR recording to an OpenAPI 3.1 document.
 pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
     let entries: Vec<(&Value, url::Url)> = recording
@@ -216,6 +270,9 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
     }
     let mut operations: IndexMap<(String, String), OperationSeen> = IndexMap::new();
     let mut names: HashMap<String, usize> = HashMap::new();
+    let mut schemes: IndexMap<String, Value> = IndexMap::new();
+    // Per operation: the scheme each of its requests authenticated with.
+    let mut credentials: HashMap<(String, String), Vec<Option<String>>> = HashMap::new();
     for (entry, url) in &entries {
         if Some(url.origin().ascii_serialization()) != origin {
             continue;
@@ -229,6 +286,15 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
             operation.summary = format!("{method} {path}");
         }
         operation.requests += 1;
+        let credential = credential_scheme(entry, url).map(|(name, mut scheme)| {
+            scheme["x-mockloop-recorded"] = json!(true);
+            schemes.entry(name.clone()).or_insert(scheme);
+            name
+        });
+        credentials
+            .entry((path.clone(), method.clone()))
+            .or_default()
+            .push(credential);
         for (name, value) in path_params {
             let seen = operation
                 .params
@@ -325,7 +391,17 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
     }
     let mut paths: IndexMap<String, Map<String, Value>> = IndexMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
-    for ((path, method), seen) in operations {
+    for ((path, method), mut seen) in operations {
+        // Secured when every recorded request sent the same kind of
+        // credential; open otherwise.
+        let sent = credentials
+            .remove(&(path.clone(), method.clone()))
+            .unwrap_or_default();
+        if let Some(Some(first)) = sent.first()
+            && sent.iter().all(|c| c.as_ref() == Some(first))
+        {
+            seen.security = Some(json!([{ first.clone(): [] }]));
+        }
         let operation = build::operation(&seen, &mut ids);
         paths
             .entry(path)
@@ -337,7 +413,7 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
         .and_then(|o| url::Url::parse(o).ok())
         .and_then(|u| u.host_str().map(|h| format!("{h} (recorded)")))
         .unwrap_or_else(|| "Recorded API".to_owned());
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": title,
@@ -346,7 +422,11 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
         },
         "servers": [{"url": origin.unwrap_or_else(|| "/".to_owned())}],
         "paths": paths,
-    })
+    });
+    if !schemes.is_empty() {
+        document["components"] = json!({"securitySchemes": schemes});
+    }
+    document
 }
 
 #[cfg(test)]
