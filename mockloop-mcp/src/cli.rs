@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use mockloop_runtime::{RenderOptions, generate_project};
+use mockloop_runtime::{ImportOptions, RenderOptions, generate_project};
 
 mod analyze;
 mod convert;
@@ -92,6 +92,9 @@ pub struct GenerateArgs {
     /// The features to leave out.
     #[command(flatten)]
     pub features: FeatureFlags,
+    /// How a HAR recording is read.
+    #[command(flatten)]
+    pub import: ImportFlags,
 }
 
 /// The optional features a mock can leave out.
@@ -111,6 +114,27 @@ pub struct FeatureFlags {
     pub no_storage: bool,
 }
 
+/// How a HAR recording given as the spec is read.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ImportFlags {
+    /// For a HAR recording: the origin the mock serves, e.g. https://api.example.com (default: the one most requests went to).
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+    /// For a HAR recording: keep static assets, pages, analytics and preflights.
+    #[arg(long)]
+    pub keep_noise: bool,
+}
+
+impl ImportFlags {
+    /// The runtime's options.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            har_origin: self.origin.clone(),
+            har_keep_noise: self.keep_noise,
+        }
+    }
+}
+
 impl FeatureFlags {
     /// `(feature name, switched off)` for each feature.
     pub fn switches(self) -> [(&'static str, bool); 4] {
@@ -127,6 +151,7 @@ impl GenerateArgs {
     fn options(&self) -> RenderOptions {
         self.features.switches().into_iter().fold(
             RenderOptions::default()
+                .with_import(self.import.options())
                 .with_port(self.port)
                 .with_admin_port(self.admin_port),
             |options, (name, off)| options.with_feature(name, !off),

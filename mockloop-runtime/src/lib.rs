@@ -58,7 +58,7 @@ pub use render::{
 pub use serve::{
     MockFiles, NativeServer, ServeOptions, ServedMock, load_sources, start as start_native,
 };
-pub use spec::{LoadedSpec, SpecVersion, load_spec, load_spec_str};
+pub use spec::{ImportOptions, LoadedSpec, SpecVersion, load_spec, load_spec_str, load_spec_with};
 #[doc(hidden)]
 pub use tool_input::__private;
 pub use tool_input::{ToolInput, ToolSchema};

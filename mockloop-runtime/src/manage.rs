@@ -18,7 +18,7 @@ pub use registry::{Registry, ServerEntry, state_dir};
 use crate::error::{Error, Result};
 use crate::render::{RenderOptions, render_project, write_project};
 use crate::serve::MockFiles;
-use crate::spec::load_spec;
+use crate::spec::load_spec_with;
 use process::{Stopped, is_same, start_ticks, stop_group, tail};
 
 /// How long a stopped server may take to exit before SIGKILL.
@@ -75,6 +75,8 @@ pub struct StartOptions {
     pub output_base: PathBuf,
     /// The `mockloop-mcp` binary that runs the native engine.
     pub binary: PathBuf,
+    /// How a recording given as the spec is read.
+    pub import: crate::spec::ImportOptions,
 }
 
 /// A started mock.
@@ -152,13 +154,11 @@ fn mock_folder(source: &str, options: &StartOptions) -> Result<PathBuf> {
     if MockFiles::is_mock_folder(path) {
         return Ok(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
     }
-    let render = options
-        .disabled
-        .iter()
-        .fold(RenderOptions::default(), |render, name| {
-            render.with_feature(name, false)
-        });
-    let spec = load_spec(source)?;
+    let render = options.disabled.iter().fold(
+        RenderOptions::default().with_import(options.import.clone()),
+        |render, name| render.with_feature(name, false),
+    );
+    let spec = load_spec_with(source, &render.import)?;
     let project = render_project(&spec, &render)?;
     let folder = options.output_base.join(&project.default_name);
     let served = {
@@ -626,6 +626,8 @@ pub fn restart_server(target: &Target, binary: &Path, progress: &dyn Fn(&str)) -
         disabled: entry.disabled.clone(),
         output_base: PathBuf::from(&entry.mock_dir),
         binary: binary.to_path_buf(),
+        // A restart serves the folder: nothing is imported again.
+        import: crate::spec::ImportOptions::default(),
     };
     // The port may take a moment to be free again.
     let began = Instant::now();

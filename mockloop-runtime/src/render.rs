@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::ApiModel;
-use crate::spec::{LoadedSpec, load_spec};
+use crate::spec::{ImportOptions, LoadedSpec, load_spec_with};
 
 pub(crate) use env::embedded_file;
 pub use output::write_project;
@@ -21,6 +21,7 @@ pub(crate) use security::{document as security_document, manifest_auth};
 /// How to generate a mock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
+    pub(crate) import: ImportOptions,
     pub(crate) port: u16,
     pub(crate) admin_port: Option<u16>,
     pub(crate) features: BTreeMap<String, bool>,
@@ -33,6 +34,7 @@ impl Default for RenderOptions {
             .map(|name| (name.to_owned(), true))
             .collect();
         Self {
+            import: ImportOptions::default(),
             port: 8000,
             admin_port: None,
             features,
@@ -41,6 +43,13 @@ impl Default for RenderOptions {
 }
 
 impl RenderOptions {
+    /// How recordings (HAR) are read.
+    #[must_use]
+    pub fn with_import(mut self, import: ImportOptions) -> Self {
+        self.import = import;
+        self
+    }
+
     /// The port the mock listens on (default 8000).
     #[must_use]
     pub fn with_port(mut self, port: u16) -> Self {
@@ -127,7 +136,7 @@ pub fn generate_project(
     name: Option<&str>,
     options: &RenderOptions,
 ) -> Result<(PathBuf, GeneratedProject)> {
-    let spec = load_spec(spec_input)?;
+    let spec = load_spec_with(spec_input, &options.import)?;
     let project = render_project(&spec, options)?;
     let folder = out_base.join(name.unwrap_or(&project.default_name));
     write_project(&project, &folder)?;

@@ -68,6 +68,8 @@ pub struct ServeOptions {
     pub admin_port: Option<u16>,
     /// Features switched off (`auth`, `webhooks`, `admin_ui`, `storage`).
     pub disabled: Vec<String>,
+    /// How recordings given as sources are read.
+    pub import: crate::spec::ImportOptions,
 }
 
 impl Default for ServeOptions {
@@ -77,6 +79,7 @@ impl Default for ServeOptions {
             port: None,
             admin_port: None,
             disabled: Vec::new(),
+            import: crate::spec::ImportOptions::default(),
         }
     }
 }
@@ -120,7 +123,7 @@ impl std::fmt::Debug for NativeServer {
 /// Loads every source (a generated mock's folder, or a spec file or URL),
 /// in order. Blocking: URLs are fetched.
 pub fn load_sources(sources: &[String], options: &ServeOptions) -> Result<Vec<MockFiles>> {
-    let mut render = RenderOptions::default();
+    let mut render = RenderOptions::default().with_import(options.import.clone());
     for name in &options.disabled {
         render = render.with_feature(name, false);
     }

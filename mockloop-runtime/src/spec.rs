@@ -105,20 +105,46 @@ const DEFINITIONS: &[&str] = &["definitions"];
 /// Where OpenAPI 3.x keeps its schemas.
 const COMPONENT_SCHEMAS: &[&str] = &["components", "schemas"];
 
+/// How recordings are read (HAR); specs and collections ignore it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The origin (`https://api.example.com`) a HAR mock serves; default:
+    /// the one most requests went to.
+    pub har_origin: Option<String>,
+    /// Keep what a HAR recording has besides API calls (assets, pages,
+    /// analytics, preflights).
+    pub har_keep_noise: bool,
+}
+
 /// Loads a spec from a file path or an http(s) URL and normalises it.
 pub fn load_spec(input: &str) -> Result<LoadedSpec> {
+    load_spec_with(input, &ImportOptions::default())
+}
+
+/// [`load_spec`] with options for recordings.
+pub fn load_spec_with(input: &str, import: &ImportOptions) -> Result<LoadedSpec> {
     let location = Location::parse(input);
     let text = location.read()?;
-    load(&text, input, &location)
+    load(&text, input, &location, import)
 }
 
 /// Loads a spec from text (JSON or YAML). `source_name` names it in errors;
 /// relative external `$ref`s are resolved against it when it is a path.
 pub fn load_spec_str(text: &str, source_name: &str) -> Result<LoadedSpec> {
-    load(text, source_name, &Location::parse(source_name))
+    load(
+        text,
+        source_name,
+        &Location::parse(source_name),
+        &ImportOptions::default(),
+    )
 }
 
-fn load(text: &str, source_name: &str, location: &Location) -> Result<LoadedSpec> {
+fn load(
+    text: &str,
+    source_name: &str,
+    location: &Location,
+    import: &ImportOptions,
+) -> Result<LoadedSpec> {
     let mut parsed = source::parse(text, source_name)?;
     let mut warnings = Vec::new();
     match postman::detect(&parsed) {
@@ -130,7 +156,9 @@ fn load(text: &str, source_name: &str, location: &Location) -> Result<LoadedSpec
                     .to_owned(),
             });
         }
-        None if har::detect(&parsed) => parsed = har::convert(&parsed, &mut warnings),
+        None if har::detect(&parsed) => {
+            parsed = har::convert(&parsed, import, &mut warnings)?;
+        }
         None => {}
     }
     let version = version::detect(&parsed, source_name)?;

@@ -216,3 +216,74 @@ fn contains(dir: &Path, needle: &str) -> bool {
         }
     })
 }
+
+#[test]
+fn origin_and_noise_flags_choose_what_is_served() {
+    let spec = mockloop_tests::paths::repo_specs_dir().join("har-edge-cases.har");
+    let binary = mockloop_tests::binary::mockloop_mcp().unwrap();
+    let convert = |extra: &[&str]| {
+        let output = std::process::Command::new(&binary)
+            .arg("convert")
+            .arg(&spec)
+            .args(extra)
+            .output()
+            .unwrap();
+        let document: Value = yaml_serde::from_slice(&output.stdout).unwrap_or(Value::Null);
+        (
+            output.status.success(),
+            document,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let paths = |document: &Value| -> Vec<String> {
+        document["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let (ok, busiest, warnings) = convert(&[]);
+    assert!(ok);
+    assert_eq!(busiest["servers"][0]["url"], "https://shop.example.com");
+    assert!(warnings.contains("https://cdn.example.net"), "{warnings}");
+    assert!(
+        !paths(&busiest)
+            .iter()
+            .any(|p| p.ends_with(".js") || p == "/")
+    );
+    let (ok, cdn, _) = convert(&["--origin", "https://cdn.example.net"]);
+    assert!(ok);
+    assert_eq!(paths(&cdn), ["/api/config"]);
+    let (ok, noisy, _) = convert(&["--keep-noise"]);
+    assert!(ok);
+    let noisy = paths(&noisy);
+    assert!(noisy.iter().any(|p| p.ends_with(".js")), "{noisy:?}");
+    assert!(noisy.iter().any(|p| p == "/"), "{noisy:?}");
+    let (ok, _, error) = convert(&["--origin", "https://elsewhere.example"]);
+    assert!(!ok);
+    assert!(
+        error.contains("no requests to https://elsewhere.example"),
+        "{error}"
+    );
+    assert!(error.contains("https://shop.example.com"), "{error}");
+    // `generate` takes the same flags.
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(&binary)
+        .arg("generate")
+        .arg(&spec)
+        .args(["--origin", "https://cdn.example.net", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let folder = std::fs::read_dir(out.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let operations = std::fs::read_to_string(folder.join("mock_data/operations.json")).unwrap();
+    assert!(operations.contains("GET /api/config"));
+    assert!(!operations.contains("/api/products"));
+}

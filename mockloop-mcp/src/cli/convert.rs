@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use mockloop_runtime::{error_chain, load_spec};
+use mockloop_runtime::{error_chain, load_spec_with};
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
@@ -17,6 +17,9 @@ pub struct ConvertArgs {
     /// Where to write it (`.json` for JSON, else YAML); default: standard output, as YAML.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// How a HAR recording is read.
+    #[command(flatten)]
+    pub import: super::ImportFlags,
 }
 
 fn render(document: &serde_json::Value, json: bool) -> Result<String, String> {
@@ -44,7 +47,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Converts the input and writes the document.
 pub fn run(args: &ConvertArgs) -> ExitCode {
-    let spec = match load_spec(&args.input) {
+    let spec = match load_spec_with(&args.input, &args.import.options()) {
         Ok(spec) => spec,
         Err(err) => {
             eprintln!("error: {}", error_chain(&err));

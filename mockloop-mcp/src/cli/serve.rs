@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// The features to leave out.
     #[command(flatten)]
     pub features: super::FeatureFlags,
+    /// How HAR recordings are read.
+    #[command(flatten)]
+    pub import: super::ImportFlags,
     /// Stop when standard input closes (for process managers and tests
     /// that want the server to end with them).
     #[arg(long, hide = true)]
@@ -45,6 +48,7 @@ impl ServeArgs {
             port: self.port,
             admin_port: self.admin_port,
             disabled,
+            import: self.import.options(),
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct StartArgs {
     /// The features to leave out.
     #[command(flatten)]
     pub features: super::FeatureFlags,
+    /// How a HAR recording is read.
+    #[command(flatten)]
+    pub import: super::ImportFlags,
 }
 
 /// Arguments of `stop` and `restart`.
@@ -103,6 +106,7 @@ pub fn start(args: &StartArgs) -> ExitCode {
             .collect(),
         output_base: args.out.clone().unwrap_or_else(default_output_dir),
         binary: own_binary(),
+        import: args.import.options(),
     };
     match start_server(&args.source, &options, &|step| {
         eprintln!("mockloop: {step}")

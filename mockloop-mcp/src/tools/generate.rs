@@ -1,7 +1,7 @@
 //! `generate_mock_api`: an OpenAPI description → a runnable FastAPI mock.
 use std::path::{Path, PathBuf};
 
-use mockloop_runtime::{RenderOptions, ToolInput, generate_project};
+use mockloop_runtime::{ImportOptions, RenderOptions, ToolInput, generate_project};
 use rmcp::model::{CallToolResult, JsonObject};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,10 @@ pub struct GenerateMockInput {
     pub business_port: u16,
     /// A separate port for the admin API (default: the business port).
     pub admin_port: Option<u16>,
+    /// For a HAR recording: the origin the mock serves, e.g. https://api.example.com (default: the one most requests went to).
+    pub har_origin: Option<String>,
+    /// For a HAR recording: keep static assets, pages, analytics and preflights (default false).
+    pub har_keep_noise: Option<bool>,
 }
 
 /// How to run the generated mock.
@@ -92,6 +96,10 @@ async fn generate(arguments: JsonObject) -> ToolResult<CallToolResult> {
         .filter(|dir| !dir.is_empty())
         .map_or_else(default_output_dir, PathBuf::from);
     let options = RenderOptions::default()
+        .with_import(ImportOptions {
+            har_origin: input.har_origin.clone(),
+            har_keep_noise: input.har_keep_noise.unwrap_or(false),
+        })
         .with_port(input.business_port)
         .with_admin_port(input.admin_port)
         .with_feature("auth", input.auth_enabled)

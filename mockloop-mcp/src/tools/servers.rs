@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use mockloop_runtime::{
-    EngineKind, Listed, StartOptions, Started, StopReport, Target, ToolInput, list_servers,
-    restart_server, start_server, stop_server,
+    EngineKind, ImportOptions, Listed, StartOptions, Started, StopReport, Target, ToolInput,
+    list_servers, restart_server, start_server, stop_server,
 };
 use rmcp::model::{CallToolResult, JsonObject, ProgressNotificationParam};
 use rmcp::service::RequestContext;
@@ -45,6 +45,10 @@ pub struct StartMockServerInput {
     pub storage_enabled: bool,
     /// Where a spec's mock folder is generated (default: $MOCKLOOP_OUTPUT_DIR, else ./generated_mocks).
     pub output_base_dir: Option<String>,
+    /// For a HAR recording: the origin the mock serves, e.g. https://api.example.com (default: the one most requests went to).
+    pub har_origin: Option<String>,
+    /// For a HAR recording: keep static assets, pages, analytics and preflights (default false).
+    pub har_keep_noise: Option<bool>,
 }
 
 /// Which server: give one of url, port, mock_dir or pid.
@@ -214,6 +218,10 @@ async fn start_body(
             .filter(|d| !d.is_empty())
             .map_or_else(default_output_dir, PathBuf::from),
         binary: own_binary(),
+        import: ImportOptions {
+            har_origin: input.har_origin.clone(),
+            har_keep_noise: input.har_keep_noise.unwrap_or(false),
+        },
     };
     let progress = Progress::new("start_mock_server", context.as_ref());
     let report = progress.reporter();

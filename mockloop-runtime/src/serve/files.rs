@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::render::{RenderOptions, embedded_file, render_data};
-use crate::spec::load_spec;
+use crate::spec::load_spec_with;
 
 /// The admin UI's page, as the generated project has it.
 const ADMIN_PAGE: &str = "fastapi/mockloop_mock/static/admin.html";
@@ -66,7 +66,7 @@ impl MockFiles {
     /// Loads a spec (path or URL) and renders its mock in memory, as
     /// `generate` would write it.
     pub fn from_spec(input: &str, options: &RenderOptions) -> Result<Self> {
-        let spec = load_spec(input)?;
+        let spec = load_spec_with(input, &options.import)?;
         let mut data = render_data(&spec, options)?;
         let mut take = |relative: &str| -> Result<Value> {
             let index = data

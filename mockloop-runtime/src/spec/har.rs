@@ -17,8 +17,10 @@ use base64::engine::general_purpose::STANDARD;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
+use super::ImportOptions;
 use super::postman::values::{is_json, redact, scalar, secretish};
 use super::postman::{Example, OperationSeen, ParamSeen, build};
+use crate::error::{Error, Result};
 use crate::model::media_essence as essence;
 
 /// File extensions of static assets.
@@ -229,7 +231,11 @@ fn credential_scheme(entry: &Value, url: &url::Url) -> Option<(String, Value)> {
 }
 
 /// Converts a HAR recording to an OpenAPI 3.1 document.
-pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
+pub(crate) fn convert(
+    recording: &Value,
+    import: &ImportOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Value> {
     let entries: Vec<(&Value, url::Url)> = recording
         .pointer("/log/entries")
         .and_then(Value::as_array)
@@ -239,7 +245,7 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
             let url = url::Url::parse(text(entry, "/request/url")).ok()?;
             matches!(url.scheme(), "http" | "https").then_some((entry, url))
         })
-        .filter(|(entry, url)| !noise(entry, url))
+        .filter(|(entry, url)| import.har_keep_noise || !noise(entry, url))
         .collect();
     let mut origins: IndexMap<String, usize> = IndexMap::new();
     for (_, url) in &entries {
@@ -247,17 +253,39 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
             .entry(url.origin().ascii_serialization())
             .or_default() += 1;
     }
-    let origin = origins
-        .iter()
-        .max_by_key(|(_, count)| **count)
-        .map(|(origin, _)| origin.clone());
+    let origin = match &import.har_origin {
+        Some(wanted) => {
+            let wanted = url::Url::parse(wanted)
+                .map(|u| u.origin().ascii_serialization())
+                .map_err(|err| Error::InvalidArgument {
+                    name: "origin".to_owned(),
+                    reason: format!(
+                        "{wanted:?} is not an origin like https://api.example.com: {err}"
+                    ),
+                })?;
+            if !origins.contains_key(&wanted) {
+                return Err(Error::InvalidArgument {
+                    name: "origin".to_owned(),
+                    reason: format!(
+                        "the recording has no requests to {wanted} (it has: {})",
+                        origins.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            Some(wanted)
+        }
+        None => origins
+            .iter()
+            .max_by_key(|(_, count)| **count)
+            .map(|(origin, _)| origin.clone()),
+    };
     let others: Vec<&String> = origins
         .keys()
         .filter(|o| Some(*o) != origin.as_ref())
         .collect();
     if !others.is_empty() {
         warnings.push(format!(
-            "the recording also has requests to {}: this mock serves {} (the origin with the most requests)",
+            "the recording also has requests to {}: this mock serves {} (choose another with --origin)",
             others.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", "),
             origin.as_deref().unwrap_or_default()
         ));
@@ -426,7 +454,7 @@ pub(crate) fn convert(recording: &Value, warnings: &mut Vec<String>) -> Value {
     if !schemes.is_empty() {
         document["components"] = json!({"securitySchemes": schemes});
     }
-    document
+    Ok(document)
 }
 
 #[cfg(test)]
