@@ -183,12 +183,46 @@ pub(in crate::spec) fn body_value(
     variables: &HashMap<String, String>,
 ) -> Value {
     let text = substitute(text, variables);
-    if is_json(media)
-        && let Ok(value) = serde_json::from_str::<Value>(&text)
-    {
-        return value;
+    if is_json(media) {
+        if let Ok(value) = serde_json::from_str::<Value>(&text) {
+            return value;
+        }
+        // Variables with no value here (Postman's dynamic `{{$guid}}`,
+        // environment ones) stand for values: read them as `null` (any
+        // value) so the body is still JSON.
+        let with_nulls = substitute_unknown(&text, "null");
+        if let Ok(value) = serde_json::from_str::<Value>(&with_nulls) {
+            return value;
+        }
     }
     Value::String(text)
+}
+
+/// Every `{{name}}` outside a JSON string replaced by `replacement`
+/// (inside strings they stay as written).
+fn substitute_unknown(text: &str, replacement: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if !in_string
+            && rest.starts_with("{{")
+            && let Some(end) = rest.find("}}")
+        {
+            out.push_str(replacement);
+            rest = &rest[end + 2..];
+            continue;
+        }
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 pub(in crate::spec) fn headers_of(list: Option<&Value>) -> Vec<(String, String)> {
@@ -325,4 +359,36 @@ pub(in crate::spec) fn form_fields(
             Some((key.to_owned(), json!(substitute(value, variables)), file))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_variables_in_json_bodies_read_as_any_value() {
+        let known: HashMap<String, String> = [("name".to_owned(), "Rex".to_owned())].into();
+        let body = body_value(
+            r#"{"id": {{$randomInt}}, "ref": "{{$guid}}", "name": "{{name}}", "s": "a\"{{x}}"}"#,
+            "application/json",
+            &known,
+        );
+        assert_eq!(
+            body,
+            json!({"id": null, "ref": "{{$guid}}", "name": "Rex", "s": "a\"{{x}}"})
+        );
+        let text = body_value("not json {{x}}", "application/json", &known);
+        assert_eq!(text, json!("not json {{x}}"));
+    }
+
+    #[test]
+    fn credential_like_fields_are_redacted() {
+        let mut value =
+            json!({"user": {"password": "p", "name": "n"}, "tokens": [{"access_token": "t"}]});
+        redact(&mut value);
+        assert_eq!(
+            value,
+            json!({"user": {"password": "redacted", "name": "n"}, "tokens": [{"access_token": "redacted"}]})
+        );
+    }
 }
