@@ -179,6 +179,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Prints a command's report: as JSON with `--json`, else in words.
+pub(crate) fn print_report<T: serde::Serialize>(report: &T, json: bool, words: fn(&T)) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
+    } else {
+        words(report);
+    }
+}
+
 /// A multi-threaded runtime, or the failure reported (for commands).
 pub(crate) fn command_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     runtime().map_err(|err| {

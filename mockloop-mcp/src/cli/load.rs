@@ -179,14 +179,7 @@ pub fn run(args: &LoadArgs) -> ExitCode {
         eprintln!("error: cannot write {}: {err}", path.display());
         return ExitCode::FAILURE;
     }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print_report(&report);
-    }
+    super::print_report(&report, args.json, print_report);
     if report.requests == 0 && !report.cancelled {
         let why = report.notes.last().cloned().unwrap_or_default();
         eprintln!("error: no request was answered ({why})");

@@ -82,14 +82,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print_report(&report);
-    }
+    super::print_report(&report, args.json, print_report);
     if report.operations_failed > 0 {
         ExitCode::FAILURE
     } else {

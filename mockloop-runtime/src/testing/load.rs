@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Api;
 use super::invalid;
-use super::requests::{RequestMaker, base_path_for};
+use super::requests::RequestMaker;
 use crate::admin_client::AdminClient;
 use crate::error::{Error, Result};
 use crate::logs::LogFilter;
@@ -201,13 +201,13 @@ pub async fn run_load_test(
         ));
     }
     let (address, host) = resolve(&options.url)?;
-    let mut maker = RequestMaker::new(
+    let mut maker = RequestMaker::for_url(
         &api,
+        &options.url,
         options.seed,
         options.credentials,
         options.headers.clone(),
-    )
-    .with_base_path(base_path_for(&options.url, &api.model.base_path));
+    );
     let mut mix: Vec<(u32, Encoded)> = Vec::new();
     let names: Vec<String> = picked.iter().map(|p| p.operation.key.clone()).collect();
     let mut per_operation: Vec<Vec<Encoded>> = Vec::new();

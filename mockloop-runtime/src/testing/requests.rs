@@ -82,7 +82,7 @@ pub(crate) struct RequestMaker<'a> {
 /// The base path requests go under: the path of `url` when it has one
 /// (`http://host/api/v2` → `/api/v2`, replacing the spec's), else the
 /// spec's own.
-pub(crate) fn base_path_for(url: &str, spec_base: &str) -> String {
+fn base_path_for(url: &str, spec_base: &str) -> String {
     let path = url::Url::parse(url.trim())
         .map(|parsed| parsed.path().trim_end_matches('/').to_owned())
         .unwrap_or_default();
@@ -119,10 +119,18 @@ impl<'a> RequestMaker<'a> {
         }
     }
 
-    /// Sends requests under `base_path` instead of the spec's.
-    pub(crate) fn with_base_path(mut self, base_path: String) -> Self {
-        self.base_path = base_path;
-        self
+    /// A maker for requests to the server at `url`: under the URL's own
+    /// path when it has one, else under the spec's base path.
+    pub(crate) fn for_url(
+        api: &'a Api,
+        url: &str,
+        seed: u64,
+        credentials: bool,
+        extra_headers: Vec<(String, String)>,
+    ) -> Self {
+        let mut maker = Self::new(api, seed, credentials, extra_headers);
+        maker.base_path = base_path_for(url, &api.model.base_path);
+        maker
     }
 
     fn value(&mut self, schema: &Value, hint: &str, parts: &[&str], variant: u32) -> Value {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Api;
 use super::invalid;
-use super::requests::{Prepared, RequestMaker, base_path_for};
+use super::requests::{Prepared, RequestMaker};
 use crate::error::{Error, Result};
 use checks::{Problem, Received};
 
@@ -151,13 +151,13 @@ pub async fn verify_api(options: &VerifyOptions) -> Result<VerifyReport> {
             url: options.url.clone(),
             source,
         })?;
-    let mut maker = RequestMaker::new(
+    let mut maker = RequestMaker::for_url(
         &api,
+        &options.url,
         options.seed,
         options.credentials,
         options.headers.clone(),
-    )
-    .with_base_path(base_path_for(&options.url, &api.model.base_path));
+    );
     let mut synth = crate::synth::Synthesizer::new(&api.spec.document);
     let mut report = VerifyReport {
         url: options.url.clone(),
