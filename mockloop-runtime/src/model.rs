@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::spec::{LoadedSpec, SpecVersion};
-pub(crate) use responses::base as media_essence;
+pub(crate) use responses::{base as media_essence, carries_json};
 
 /// Everything the templates need to know about one API.
 #[derive(Debug, Clone, Serialize)]

@@ -156,6 +156,13 @@ pub(crate) fn base(media_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Whether a media type is JSON proper: `application/json` or a `+json`
+/// type (parameters ignored). Unlike [`is_json`], no `*/*` or `x/json`.
+pub(crate) fn carries_json(media_type: &str) -> bool {
+    let base = base(media_type);
+    base == "application/json" || base.ends_with("+json")
+}
+
 /// Whether a media type carries JSON.
 pub(crate) fn is_json(media_type: &str) -> bool {
     let base = base(media_type);

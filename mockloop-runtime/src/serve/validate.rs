@@ -2,7 +2,7 @@
 //! does: an invalid request is answered `422 application/problem+json`
 //! listing every violation with where it was (`query.limit`, `path.petId`,
 //! `header.X-Trace`, `cookie.session`, `body.items[2].price`).
-use crate::model::media_essence as base;
+use crate::model::{carries_json as is_json, media_essence as base};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -127,11 +127,6 @@ fn media_match<'b>(
         return find("application/json");
     }
     None
-}
-
-fn is_json(media: &str) -> bool {
-    let base = base(media);
-    base == "application/json" || base.ends_with("+json")
 }
 
 fn accepts_anything(schema: &Value) -> bool {

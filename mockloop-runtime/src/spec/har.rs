@@ -18,10 +18,11 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::ImportOptions;
-use super::postman::values::{is_json, redact, scalar, secretish};
+use super::infer::is_uuid;
+use super::postman::values::{redact, scalar, secretish};
 use super::postman::{Example, OperationSeen, ParamSeen, build};
 use crate::error::{Error, Result};
-use crate::model::media_essence as essence;
+use crate::model::{carries_json as is_json, media_essence as essence};
 
 /// File extensions of static assets.
 const ASSETS: [&str; 18] = [
@@ -101,11 +102,6 @@ fn noise(entry: &Value, url: &url::Url) -> bool {
 fn looks_like_id(segment: &str) -> bool {
     let digits = segment.bytes().filter(u8::is_ascii_digit).count();
     let all_digits = !segment.is_empty() && digits == segment.len();
-    let uuid = segment.len() == 36
-        && segment.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        });
     let hex = segment.len() >= 8 && digits > 0 && segment.bytes().all(|b| b.is_ascii_hexdigit());
     let token = segment.len() >= 16
         && digits >= 2
@@ -113,7 +109,7 @@ fn looks_like_id(segment: &str) -> bool {
         && segment
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    all_digits || uuid || hex || token
+    all_digits || is_uuid(segment) || hex || token
 }
 
 /// The path template of a URL path and the values of its parameters.
@@ -417,25 +413,17 @@ pub(crate) fn convert(
                 status_text: text(entry, "/response/statusText").to_owned(),
             });
     }
-    let mut paths: IndexMap<String, Map<String, Value>> = IndexMap::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    for ((path, method), mut seen) in operations {
+    for (key, seen) in &mut operations {
         // Secured when every recorded request sent the same kind of
         // credential; open otherwise.
-        let sent = credentials
-            .remove(&(path.clone(), method.clone()))
-            .unwrap_or_default();
+        let sent = credentials.remove(key).unwrap_or_default();
         if let Some(Some(first)) = sent.first()
             && sent.iter().all(|c| c.as_ref() == Some(first))
         {
             seen.security = Some(json!([{ first.clone(): [] }]));
         }
-        let operation = build::operation(&seen, &mut ids);
-        paths
-            .entry(path)
-            .or_default()
-            .insert(method.to_ascii_lowercase(), operation);
     }
+    let paths = build::paths(operations);
     let title = origin
         .as_deref()
         .and_then(|o| url::Url::parse(o).ok())

@@ -150,7 +150,8 @@ fn is_date_time(text: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(text).is_ok()
 }
 
-fn is_uuid(text: &str) -> bool {
+/// Whether `text` is a UUID in its hyphenated form.
+pub(super) fn is_uuid(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() == 36
         && bytes.iter().enumerate().all(|(i, b)| match i {

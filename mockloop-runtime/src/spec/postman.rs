@@ -19,9 +19,10 @@ use serde_json::{Map, Value, json};
 pub(super) mod build;
 pub(super) mod values;
 
+use crate::model::carries_json as is_json;
 use values::{
-    add_variables, auth_field, body_value, headers_of, is_json, media_of, redact, request_body,
-    scalar, secretish, split_raw, substitute, template_name, text_of,
+    add_variables, auth_field, body_value, headers_of, media_of, redact, request_body, scalar,
+    secretish, split_raw, substitute, template_name, text_of,
 };
 
 /// Headers that are the transport's, the client's, or secrets: never
@@ -500,15 +501,7 @@ impl Converter {
         if let Some(description) = text_of(info.get("description")) {
             info_out.insert("description".to_owned(), json!(description));
         }
-        let mut paths: IndexMap<String, Map<String, Value>> = IndexMap::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for ((path, method), seen) in self.operations {
-            let operation = build::operation(&seen, &mut ids);
-            paths
-                .entry(path)
-                .or_default()
-                .insert(method.to_ascii_lowercase(), operation);
-        }
+        let paths = build::paths(self.operations);
         let mut document = json!({
             "openapi": "3.1.0",
             "info": info_out,

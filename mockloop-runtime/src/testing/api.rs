@@ -233,19 +233,25 @@ impl Api {
     }
 
     /// Follows local `$ref`s (a few levels) in the normalised document.
-    pub(crate) fn resolve<'a>(&'a self, mut value: &'a Value) -> &'a Value {
-        for _ in 0..16 {
-            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-                break;
-            };
-            match reference
-                .strip_prefix('#')
-                .and_then(|pointer| self.spec.document.pointer(pointer))
-            {
-                Some(target) => value = target,
-                None => break,
-            }
-        }
-        value
+    pub(crate) fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        resolve_local(&self.spec.document, value)
     }
+}
+
+/// `value` with its local `$ref`s (`#/...`) followed in `document`, a few
+/// levels deep; a reference that leads nowhere stops the walk.
+pub(crate) fn resolve_local<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        match reference
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+        {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
 }

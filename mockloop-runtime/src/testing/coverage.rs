@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::api::read_json;
+use super::api::{read_json, resolve_local as resolve};
 use crate::error::Result;
 use crate::logs::{LogFilter, LogStore, RequestLog};
 
@@ -92,20 +92,6 @@ fn covers(key: &str, code: u16, keys: &[String]) -> bool {
         && !keys
             .iter()
             .any(|k| k == &code.to_string() || k.eq_ignore_ascii_case(&range))
-}
-
-fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let pointer = reference.trim_start_matches('#');
-        match document.pointer(pointer) {
-            Some(target) => schema = target,
-            None => break,
-        }
-    }
-    schema
 }
 
 /// Top-level property names of a body schema (through `$ref` and `allOf`).

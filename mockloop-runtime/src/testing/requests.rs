@@ -5,7 +5,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 use super::api::{Api, Credential};
-use crate::model::{Operation, Param, ParamLocation};
+use crate::model::{Operation, Param, ParamLocation, carries_json as is_json};
 use crate::synth::{Synthesizer, seed_for};
 
 /// Everything but RFC 3986's unreserved characters is escaped.
@@ -586,17 +586,6 @@ fn media_rank(media: &str) -> u8 {
     } else {
         4
     }
-}
-
-/// Whether a media type is JSON (`application/json`, `+json`).
-pub(crate) fn is_json(media: &str) -> bool {
-    let essence = media
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
 }
 
 /// A body value in `media`'s encoding; the media type sent (wildcards

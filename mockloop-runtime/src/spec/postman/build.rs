@@ -6,8 +6,9 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::super::infer::{Strictness, infer};
-use super::values::{is_json, secretish};
+use super::values::secretish;
 use super::{Example, OperationSeen, ParamSeen, SKIPPED_HEADERS};
+use crate::model::carries_json as is_json;
 
 /// A unique operationId made from an item's name.
 fn operation_id(summary: &str, ids: &mut HashMap<String, usize>) -> String {
@@ -40,7 +41,24 @@ fn operation_id(summary: &str, ids: &mut HashMap<String, usize>) -> String {
     }
 }
 
-pub(in crate::spec) fn operation(seen: &OperationSeen, ids: &mut HashMap<String, usize>) -> Value {
+/// The `paths` object of assembled operations keyed by (path, method),
+/// with unique operationIds.
+pub(in crate::spec) fn paths(
+    operations: IndexMap<(String, String), OperationSeen>,
+) -> IndexMap<String, Map<String, Value>> {
+    let mut paths: IndexMap<String, Map<String, Value>> = IndexMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for ((path, method), seen) in operations {
+        let operation = operation(&seen, &mut ids);
+        paths
+            .entry(path)
+            .or_default()
+            .insert(method.to_ascii_lowercase(), operation);
+    }
+    paths
+}
+
+fn operation(seen: &OperationSeen, ids: &mut HashMap<String, usize>) -> Value {
     let mut out = Map::new();
     if !seen.summary.is_empty() {
         out.insert("summary".to_owned(), json!(seen.summary));

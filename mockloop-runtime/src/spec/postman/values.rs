@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::model::carries_json as is_json;
+
 /// Whether a header or parameter name suggests a credential, whose
 /// recorded values must not reach the mock's files.
 pub(crate) fn secretish(name: &str) -> bool {
@@ -170,10 +172,6 @@ pub(in crate::spec) fn media_of(
         }
         .to_owned(),
     )
-}
-
-pub(in crate::spec) fn is_json(media: &str) -> bool {
-    media == "application/json" || media.ends_with("+json")
 }
 
 /// A body's text as the value documented for `media`.

@@ -6,8 +6,7 @@
 use serde_json::Value;
 
 use super::super::api::Api;
-use super::super::requests::is_json;
-use crate::model::{Operation, media_essence as essence};
+use crate::model::{Operation, carries_json as is_json, media_essence as essence};
 use crate::synth::Synthesizer;
 
 /// Most schema errors reported for one response.
