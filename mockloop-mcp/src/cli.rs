@@ -179,15 +179,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Prints a command's report: as JSON with `--json`, else in words.
-pub(crate) fn print_report<T: serde::Serialize>(report: &T, json: bool, words: fn(&T)) {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
-        );
-    } else {
+/// Prints a command's report: as JSON with `--json`, else in words; a
+/// report that cannot be written as JSON is the command's failure.
+pub(crate) fn print_report<T: serde::Serialize>(
+    report: &T,
+    json: bool,
+    words: impl FnOnce(&T),
+) -> Result<(), ExitCode> {
+    if !json {
         words(report);
+        return Ok(());
+    }
+    match serde_json::to_string_pretty(report) {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(err) => {
+            eprintln!("error: cannot write the report as JSON: {err}");
+            Err(ExitCode::FAILURE)
+        }
     }
 }
 

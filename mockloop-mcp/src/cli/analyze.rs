@@ -70,16 +70,10 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        print!("{}", render(&report));
+    if let Err(code) = super::print_report(&report, args.json, |report| {
+        print!("{}", render(report));
+    }) {
+        return code;
     }
     tracing::debug!("analysed in {:?}", started.elapsed());
     ExitCode::SUCCESS

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use mockloop_runtime::{CoverageOptions, coverage, error_chain};
+use mockloop_runtime::{Coverage, CoverageOptions, coverage, error_chain};
 
 use crate::tools::coverage::folder_of;
 
@@ -54,38 +54,35 @@ pub fn run(args: &CoverageArgs) -> ExitCode {
         time_to: args.time_to.clone(),
     };
     match coverage(&dir, &options) {
-        Ok(report) if args.json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(report) => {
-            println!(
-                "{} requests; {} of {} operations called",
-                report.requests, report.operations_called, report.operations_total
-            );
-            for op in &report.operations {
-                println!(
-                    "  {:<40} {:>6} calls  never received: {}",
-                    op.operation,
-                    op.calls,
-                    if op.documented_never_seen.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        op.documented_never_seen.join(", ")
-                    }
-                );
-            }
-            for suggestion in &report.suggestions {
-                println!("- {suggestion}");
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(report) => match super::print_report(&report, args.json, print_words) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Err(err) => {
             eprintln!("error: {}", error_chain(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+fn print_words(report: &Coverage) {
+    println!(
+        "{} requests; {} of {} operations called",
+        report.requests, report.operations_called, report.operations_total
+    );
+    for op in &report.operations {
+        println!(
+            "  {:<40} {:>6} calls  never received: {}",
+            op.operation,
+            op.calls,
+            if op.documented_never_seen.is_empty() {
+                "-".to_owned()
+            } else {
+                op.documented_never_seen.join(", ")
+            }
+        );
+    }
+    for suggestion in &report.suggestions {
+        println!("- {suggestion}");
     }
 }

@@ -179,7 +179,9 @@ pub fn run(args: &LoadArgs) -> ExitCode {
         eprintln!("error: cannot write {}: {err}", path.display());
         return ExitCode::FAILURE;
     }
-    super::print_report(&report, args.json, print_report);
+    if let Err(code) = super::print_report(&report, args.json, print_report) {
+        return code;
+    }
     if report.requests == 0 && !report.cancelled {
         let why = report.notes.last().cloned().unwrap_or_default();
         eprintln!("error: no request was answered ({why})");

@@ -82,7 +82,9 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    super::print_report(&report, args.json, print_report);
+    if let Err(code) = super::print_report(&report, args.json, print_report) {
+        return code;
+    }
     if report.operations_failed > 0 {
         ExitCode::FAILURE
     } else {
