@@ -29,6 +29,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A GraphQL schema does not parse or is not valid.
+    #[error("{source_name} is not a valid GraphQL schema:\n{problems}")]
+    GraphqlSchema {
+        /// The files or URL.
+        source_name: String,
+        /// Each problem as `file:line:column: message`, one per line.
+        problems: String,
+    },
     /// A spec URL could not be fetched.
     #[error("cannot fetch {url}: {reason}")]
     Fetch {

@@ -14,6 +14,7 @@ mod admin_client;
 mod analysis;
 mod discovery;
 mod error;
+mod graphql;
 mod logs;
 mod manage;
 mod model;

@@ -14,6 +14,7 @@ mod engine;
 mod files;
 mod formats;
 mod forms;
+mod graphql;
 mod http;
 mod log_rows;
 mod log_writer;

@@ -97,6 +97,7 @@ mod swagger2;
 mod version;
 mod yaml;
 
+use crate::graphql;
 use crate::error::Result;
 use source::Location;
 
@@ -124,8 +125,34 @@ pub fn load_spec(input: &str) -> Result<LoadedSpec> {
 /// [`load_spec`] with options for recordings.
 pub fn load_spec_with(input: &str, import: &ImportOptions) -> Result<LoadedSpec> {
     let location = Location::parse(input);
+    if let Location::File(path) = &location
+        && path.is_dir()
+    {
+        let sources = graphql::load::read_folder(path)?;
+        return load_graphql(input, &location, sources);
+    }
     let text = location.read()?;
+    if let Some(source) = graphql::load::detect(input, &text)? {
+        return load_graphql(input, &location, vec![source]);
+    }
     load(&text, input, &location, import)
+}
+
+/// A GraphQL schema: validated, then described by its wrapper document,
+/// which goes through the same loading as any OpenAPI 3.1 document.
+fn load_graphql(
+    input: &str,
+    location: &Location,
+    sources: Vec<graphql::load::SdlSource>,
+) -> Result<LoadedSpec> {
+    let schema = graphql::load::build(&sources)?;
+    let description = schema
+        .schema_definition
+        .description
+        .as_ref()
+        .map(|d| d.to_string());
+    let wrapper = graphql::wrapper::document(input, &sources, description.as_deref());
+    load_parsed(wrapper, input, location, Vec::new())
 }
 
 /// Loads a spec from text (JSON or YAML). `source_name` names it in errors;
@@ -145,10 +172,10 @@ fn load(
     location: &Location,
     import: &ImportOptions,
 ) -> Result<LoadedSpec> {
-    let mut parsed = source::parse(text, source_name)?;
+    let parsed = source::parse(text, source_name)?;
     let mut warnings = Vec::new();
-    match postman::detect(&parsed) {
-        Some(postman::Format::V2) => parsed = postman::convert(&parsed, &mut warnings),
+    let parsed = match postman::detect(&parsed) {
+        Some(postman::Format::V2) => postman::convert(&parsed, &mut warnings),
         Some(postman::Format::V1) => {
             return Err(crate::error::Error::UnsupportedVersion {
                 source_name: source_name.to_owned(),
@@ -156,11 +183,19 @@ fn load(
                     .to_owned(),
             });
         }
-        None if har::detect(&parsed) => {
-            parsed = har::convert(&parsed, import, &mut warnings)?;
-        }
-        None => {}
-    }
+        None if har::detect(&parsed) => har::convert(&parsed, import, &mut warnings)?,
+        None => parsed,
+    };
+    load_parsed(parsed, source_name, location, warnings)
+}
+
+/// Loading once the text is a document: versions, bundling, normalising.
+fn load_parsed(
+    parsed: serde_json::Value,
+    source_name: &str,
+    location: &Location,
+    mut warnings: Vec<String>,
+) -> Result<LoadedSpec> {
     let version = version::detect(&parsed, source_name)?;
     let original = bundle::bundle(parsed, location, schema_container(version))?;
     let document = normalise(&original, version, source_name, &mut warnings)?;

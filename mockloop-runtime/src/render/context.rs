@@ -7,6 +7,7 @@ use super::RenderOptions;
 use super::{events, security, validation};
 use crate::GENERATOR_VERSION;
 use crate::error::{Error, Result};
+use crate::graphql;
 use crate::model::{ApiModel, Operation, Param, ParamLocation};
 use crate::spec::{LoadedSpec, SpecVersion};
 
@@ -47,6 +48,8 @@ pub(super) struct ProjectView<'a> {
     storage_enabled: bool,
     events: Vec<EventView>,
     collections: Vec<&'a str>,
+    /// A GraphQL mock: its endpoint answers with GraphQL.
+    graphql: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +108,7 @@ impl<'a> ProjectView<'a> {
                 })
                 .collect(),
             collections: collections(model),
+            graphql: graphql::sources_of(&spec.original).is_some(),
         }
     }
 }
@@ -166,7 +170,10 @@ pub(super) fn data_files(
         .into_iter()
         .map(|(path, value)| {
             // Read by machines only, and the largest files on big specs: compact.
-            let pretty = !matches!(path, "mock_data/openapi.json" | "mock_data/validation.json");
+            let pretty = !matches!(
+                path,
+                "mock_data/openapi.json" | "mock_data/validation.json" | graphql::DATA_FILE
+            );
             json_file(path, &value, pretty)
         })
         .collect()
@@ -187,7 +194,7 @@ pub(super) fn data_values(
                 source,
             })
     }
-    Ok(vec![
+    let mut values = vec![
         ("mockloop.json", manifest(spec, model, options)),
         value("mock_data/operations.json", &operations(model))?,
         ("mock_data/openapi.json", spec.original.clone()),
@@ -197,7 +204,12 @@ pub(super) fn data_values(
         )?,
         value("mock_data/security.json", &security::document(spec, model))?,
         value("mock_data/events.json", &events::document(spec, model))?,
-    ])
+    ];
+    if let Some(sources) = graphql::sources_of(&spec.original) {
+        let schema = graphql::load::build(&sources)?;
+        values.push((graphql::DATA_FILE, graphql::data::document(&sources, &schema)?));
+    }
+    Ok(values)
 }
 
 /// Collection paths that have an item route `/x/{id}` (stateful mode).
@@ -243,7 +255,7 @@ fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Val
         .filter(|op| op.method == "GET" && INTERNAL_ROUTES.contains(&op.route.as_str()))
         .map(|op| format!("GET {}", op.route))
         .collect();
-    json!({
+    let mut manifest = json!({
         "generator": "mockloop",
         "generator_version": GENERATOR_VERSION,
         "api": {
@@ -260,7 +272,14 @@ fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Val
         "operation_count": model.operation_count(),
         "reserved_routes": reserved,
         "warnings": model.warnings,
-    })
+    });
+    if graphql::sources_of(&spec.original).is_some()
+        && let Some(object) = manifest.as_object_mut()
+    {
+        // A GraphQL mock says so (REST manifests stay as they were).
+        object.insert("graphql".to_owned(), json!({"endpoint": graphql::ENDPOINT}));
+    }
+    manifest
 }
 
 /// One operation in `mock_data/operations.json`.

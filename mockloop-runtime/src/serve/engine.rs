@@ -20,7 +20,9 @@ use super::settings::Settings;
 use super::state::State;
 use super::storage::Collections;
 use super::webhooks::Webhooks;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::graphql::resolve::World;
+use crate::render::embedded_file;
 
 const ADMIN_API: &str = "/admin/api";
 
@@ -43,6 +45,10 @@ pub(crate) struct Mock {
     pub(crate) docs: Bytes,
     pub(crate) admin_page: Bytes,
     pub(crate) admin_csp: String,
+    /// A GraphQL mock's schema and pool.
+    pub(crate) graphql: Option<Arc<World>>,
+    pub(crate) graphql_page: Bytes,
+    pub(crate) graphql_csp: String,
 }
 
 impl Mock {
@@ -83,12 +89,17 @@ impl Mock {
         });
         let docs = swagger_ui_html(&format!("{} (mock)", files.title()));
         let admin_csp = content_security_policy(&files.admin_page);
+        let graphql = files.graphql.as_ref().map(graphql_world).transpose()?;
+        let graphql_page = embedded_file(super::graphql::PAGE).unwrap_or_default();
         let mut mock = Self {
             health: Bytes::from(serde_json::to_vec(&health).unwrap_or_default()),
             openapi: Bytes::from(serde_json::to_vec(&files.openapi).unwrap_or_default()),
             docs: Bytes::from(docs.into_bytes()),
             admin_page: Bytes::from(files.admin_page.clone().into_bytes()),
             admin_csp,
+            graphql_csp: content_security_policy(graphql_page),
+            graphql_page: Bytes::from(graphql_page.as_bytes().to_vec()),
+            graphql,
             router: Router::default(),
             settings,
             manifest: files.manifest,
@@ -216,6 +227,19 @@ impl Mock {
 }
 
 /// Adds the mock's own routes `prefix + path`, in order.
+/// The schema and pool of `mock_data/graphql.json`.
+fn graphql_world(data: &Value) -> Result<Arc<World>> {
+    let sources = data
+        .get("sources")
+        .and_then(|sources| serde_json::from_value(sources.clone()).ok());
+    let sources: Vec<crate::graphql::load::SdlSource> = sources.ok_or_else(|| Error::Serve {
+        what: crate::graphql::DATA_FILE.to_owned(),
+        reason: "it has no schema sources".to_owned(),
+    })?;
+    let schema = crate::graphql::load::build(&sources)?;
+    Ok(Arc::new(World::new(schema, data)))
+}
+
 fn add_all(router: &mut Router, prefix: &str, routes: &[(&str, &str, Own)]) {
     for (method, path, own) in routes {
         router.add(method, &format!("{prefix}{path}"), Handler::Own(*own));

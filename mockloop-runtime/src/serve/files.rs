@@ -30,6 +30,8 @@ pub struct MockFiles {
     pub openapi: Value,
     /// The admin UI's page.
     pub admin_page: String,
+    /// `mock_data/graphql.json`, for a GraphQL mock.
+    pub graphql: Option<Value>,
 }
 
 impl MockFiles {
@@ -49,6 +51,11 @@ impl MockFiles {
             })
         };
         let manifest = read("mockloop.json")?;
+        let graphql = if manifest.get("graphql").is_some() {
+            Some(read(crate::graphql::DATA_FILE)?)
+        } else {
+            None
+        };
         let files = Self {
             folder: Some(folder.to_path_buf()),
             manifest,
@@ -58,6 +65,7 @@ impl MockFiles {
             events: read("mock_data/events.json")?,
             openapi: read("mock_data/openapi.json")?,
             admin_page: embedded_file(ADMIN_PAGE).unwrap_or_default().to_owned(),
+            graphql,
         };
         files.check(folder)?;
         Ok(files)
@@ -68,6 +76,10 @@ impl MockFiles {
     pub fn from_spec(input: &str, options: &RenderOptions) -> Result<Self> {
         let spec = load_spec_with(input, &options.import)?;
         let mut data = render_data(&spec, options)?;
+        let graphql = data
+            .iter()
+            .position(|(path, _)| *path == crate::graphql::DATA_FILE)
+            .map(|index| data.swap_remove(index).1);
         let mut take = |relative: &str| -> Result<Value> {
             let index = data
                 .iter()
@@ -87,6 +99,7 @@ impl MockFiles {
             events: take("mock_data/events.json")?,
             openapi: take("mock_data/openapi.json")?,
             admin_page: embedded_file(ADMIN_PAGE).unwrap_or_default().to_owned(),
+            graphql,
         })
     }
 

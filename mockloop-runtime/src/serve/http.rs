@@ -14,6 +14,7 @@ use serde_json::json;
 use super::admin;
 use super::api;
 use super::engine::Mock;
+use super::graphql;
 use super::log_writer::LogEntry;
 use super::request::Incoming;
 use super::respond::Reply;
@@ -278,6 +279,14 @@ async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<Arc<s
         Matched::NotFound => return (Reply::json(404, &json!({"detail": "Not Found"})), None),
     };
     let reply = match handler {
+        Handler::Api(_) if mock.graphql.is_some() => {
+            let world = mock.graphql.as_ref().map(Arc::clone);
+            let Some(world) = world else {
+                return (Reply::empty(500), Some(key));
+            };
+            let (reply, operation) = graphql::answer(mock, &world, request, &key).await;
+            return (reply, Some(operation.map_or(key, Arc::from)));
+        }
         Handler::Api(index) => {
             let reply = api::answer(mock, request, index).await;
             let op = &mock.catalog.ops[index];

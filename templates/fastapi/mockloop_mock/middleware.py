@@ -132,6 +132,7 @@ class RequestLogMiddleware:
                     correlation_id=request_id.decode("latin-1"),
                     test_scenario=scenarios.STORE.active_name,
                     is_admin=is_admin_path(path),
-                    operation_key=catalog.route_key(scope),
+                    operation_key=scope.get("mockloop_operation")
+                    or catalog.route_key(scope),
                 )
             )

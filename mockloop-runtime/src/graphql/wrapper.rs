@@ -1,0 +1,128 @@
+//! The OpenAPI document that describes a GraphQL mock's HTTP endpoint:
+//! `POST /graphql` and `GET /graphql`, with the schema's sources under
+//! [`EXTENSION`]. Everything that reads OpenAPI (routes, auth, the log,
+//! `/docs`) then knows the endpoint; the engines answer it with GraphQL.
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::load::SdlSource;
+use super::{ENDPOINT, EXTENSION};
+
+/// The wrapper document for a schema made of `sources`, loaded from `input`.
+pub(crate) fn document(input: &str, sources: &[SdlSource], description: Option<&str>) -> Value {
+    let title = format!("{} GraphQL API", title_word(input));
+    let request = json!({
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "The GraphQL document."},
+            "operationName": {"type": ["string", "null"]},
+            "variables": {"type": ["object", "null"]},
+            "extensions": {"type": ["object", "null"]},
+        },
+        "required": ["query"],
+    });
+    let response = json!({
+        "type": "object",
+        "properties": {
+            "data": {"type": ["object", "null"]},
+            "errors": {"type": "array", "items": {"type": "object"}},
+        },
+    });
+    let responses = json!({
+        "200": {
+            "description": "The result: `data`, and `errors` when a field failed.",
+            "content": {
+                "application/graphql-response+json": {"schema": response},
+                "application/json": {"schema": response},
+            },
+        },
+        "400": {
+            "description": "A request that is not valid GraphQL (application/graphql-response+json).",
+            "content": {"application/graphql-response+json": {"schema": response}},
+        },
+    });
+    let query_parameter = |name: &str, required: bool, description: &str| {
+        json!({
+            "name": name,
+            "in": "query",
+            "required": required,
+            "description": description,
+            "schema": {"type": "string"},
+        })
+    };
+    let mut paths = serde_json::Map::new();
+    paths.insert(
+        ENDPOINT.to_owned(),
+        json!({
+            "post": {
+                "operationId": "graphql",
+                "summary": "Run a GraphQL operation",
+                "requestBody": {
+                    "required": true,
+                    "content": {
+                        "application/json": {"schema": request},
+                        "application/graphql": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": responses,
+            },
+            "get": {
+                "operationId": "graphqlGet",
+                "summary": "Run a GraphQL query (a browser gets the query page)",
+                "parameters": [
+                    query_parameter("query", false, "The GraphQL document."),
+                    query_parameter("operationName", false, "The operation to run."),
+                    query_parameter("variables", false, "The variables, as JSON."),
+                    query_parameter("extensions", false, "Extensions, as JSON."),
+                ],
+                "responses": responses,
+            },
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": "1.0.0",
+            "description": description.unwrap_or("A GraphQL API, mocked by mockloop."),
+        },
+        "paths": paths,
+        EXTENSION: {"sources": sources},
+    })
+}
+
+/// A word for the title: the file's stem, or its folder's name when the
+/// stem says nothing (`schema.graphql`).
+fn title_word(input: &str) -> String {
+    let path = Path::new(input.split(['?', '#']).next().unwrap_or(input));
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("GraphQL");
+    let generic = ["schema", "schemas", "graphql", "index", "main", "api"];
+    let word = if path.is_dir() {
+        path.file_name().and_then(|s| s.to_str()).unwrap_or(stem)
+    } else if generic.contains(&stem.to_ascii_lowercase().as_str()) {
+        path.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
+    let cleaned: String = word
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cleaned.is_empty() {
+        "GraphQL".to_owned()
+    } else {
+        let mut chars = cleaned.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,692 @@
+"""The rules that answer every GraphQL field from ``mock_data/graphql.json``.
+
+They are the native engine's rules (``graphql/resolve.rs`` in mockloop), so
+both engines answer a query with the same data:
+
+* The world holds ``total`` objects of each object type, numbered; object
+  ``n`` of type ``T`` has the id ``base64("T:n")`` and the leaf values of
+  pool instance ``n % pool_size``. A field asked with an ``id`` argument
+  answers the object with that id (a foreign id answers an object chosen by
+  its hash, keeping the id).
+* An object field of object ``n`` of ``T`` answers the object chosen by
+  ``fnv("T:n.field")``; a list answers consecutive objects from there (from
+  0 on the query root), as many as ``first``/``limit``/... say, from
+  ``offset``/``skip``. Interfaces and unions answer their object types in
+  turn. A list named ``...errors`` is empty.
+* A Relay connection pages through the same sequence with ``first``,
+  ``last``, ``after`` and ``before``.
+* ``createX``, ``updateX`` and ``deleteX`` mutations answer their object or
+  payload with the input applied; in stateful mode they are stored.
+"""
+
+import base64
+import binascii
+import json
+import sqlite3
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    build_client_schema,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+
+from mockloop_mock import database, scenarios, settings
+
+DATA: dict[str, Any] = settings.load_json(settings.DATA_DIR / "graphql.json")
+LIMITS: dict[str, int] = DATA["limits"]
+TOTAL: int = LIMITS["total"]
+DEFAULT_LIST: int = LIMITS["default_list"]
+MAX_LIST: int = LIMITS["max_list"]
+MAX_VALUES: int = LIMITS["max_values"]
+POOL: dict[str, list[dict[str, Any]]] = DATA["pool"]
+POOL_SIZE: int = max(1, DATA["pool_size"])
+SCHEMA: GraphQLSchema = build_client_schema(DATA["introspection"])
+
+LENGTH_ARGS = (
+    "first",
+    "last",
+    "limit",
+    "size",
+    "count",
+    "take",
+    "top",
+    "perPage",
+    "per_page",
+    "pageSize",
+    "page_size",
+)
+OFFSET_ARGS = ("offset", "skip")
+MASK = 0xFFFFFFFFFFFFFFFF
+VERBS = (
+    (("create", "add", "insert", "new", "register"), "create"),
+    (
+        ("update", "edit", "modify", "patch", "set", "change", "save", "upsert"),
+        "update",
+    ),
+    (("delete", "remove", "destroy", "archive"), "delete"),
+)
+
+
+def fnv(text: str) -> int:
+    """FNV-1a, 64 bits, over UTF-8: the hash the native engine uses too."""
+    value = 0xCBF29CE484222325
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x100000001B3) & MASK
+    return value
+
+
+def _possible() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, named in SCHEMA.type_map.items():
+        if is_abstract_type(named):
+            found[name] = sorted(t.name for t in SCHEMA.get_possible_types(named))
+    return found
+
+
+def _connections() -> dict[str, str]:
+    """Connection type -> its edge type (``edges { node }`` and ``pageInfo``)."""
+    found: dict[str, str] = {}
+    for name, named in SCHEMA.type_map.items():
+        fields = getattr(named, "fields", None)
+        if name.startswith("__") or not isinstance(fields, dict):
+            continue
+        edges, page_info = fields.get("edges"), fields.get("pageInfo")
+        if edges is None or page_info is None:
+            continue
+        edge_type = edges.type.of_type if is_non_null_type(edges.type) else edges.type
+        if not is_list_type(edge_type):
+            continue
+        edge = get_named_type(edges.type)
+        if "node" in (getattr(edge, "fields", None) or {}):
+            found[name] = edge.name
+    return found
+
+
+POSSIBLE = _possible()
+CONNECTIONS = _connections()
+QUERY_ROOT = SCHEMA.query_type.name if SCHEMA.query_type else "Query"
+MUTATION_ROOT = SCHEMA.mutation_type.name if SCHEMA.mutation_type else None
+
+
+def canonical_id(type_name: str, index: int) -> str:
+    return base64.b64encode(f"{type_name}:{index}".encode()).decode()
+
+
+def _decode(text: str, prefix: str = "") -> str | None:
+    try:
+        decoded = base64.b64decode(text.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if decoded.startswith(prefix) else None
+
+
+def decode_id(text: str) -> tuple[str, int] | None:
+    decoded = _decode(text)
+    if decoded is None or ":" not in decoded:
+        return None
+    type_name, _, index = decoded.rpartition(":")
+    return (type_name, int(index)) if index.isdigit() else None
+
+
+def cursor(position: int) -> str:
+    return base64.b64encode(f"cursor:{position}".encode()).decode()
+
+
+def decode_cursor(text: Any) -> int | None:
+    if not isinstance(text, str):
+        return None
+    decoded = _decode(text, "cursor:")
+    if decoded is None or not decoded[7:].isdigit():
+        return None
+    return int(decoded[7:])
+
+
+class Store:
+    """Stateful mode's records in ``stored_items`` (``graphql:<Type>``)."""
+
+    def __init__(self) -> None:
+        self.db = database.connect(settings.DB_PATH)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get(self, type_name: str, item_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT body FROM stored_items WHERE collection = ? AND item_id = ?",
+            (f"graphql:{type_name}", item_id),
+        ).fetchone()
+        return json.loads(row["body"]) if row else None
+
+    def all(self, type_name: str) -> list[tuple[str, dict[str, Any]]]:
+        rows = self.db.execute(
+            "SELECT item_id, body FROM stored_items WHERE collection = ?"
+            " ORDER BY rowid",
+            (f"graphql:{type_name}",),
+        ).fetchall()
+        return [(row["item_id"], json.loads(row["body"])) for row in rows]
+
+    def put(self, type_name: str, item_id: str, record: dict[str, Any]) -> None:
+        now = scenarios.now()
+        try:
+            self.db.execute(
+                "INSERT INTO stored_items VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+                " (collection, item_id) DO UPDATE SET body = excluded.body,"
+                " updated_at = excluded.updated_at",
+                (f"graphql:{type_name}", item_id, json.dumps(record), now, now),
+            )
+            self.db.commit()
+        except sqlite3.Error:
+            pass
+
+
+class Context:
+    """One execution: the store in stateful mode, and the values made."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.values = 0
+
+    def spend(self, values: int) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise GraphQLError(
+                f"the response would hold more than {MAX_VALUES} values;"
+                " ask for fewer or shorter lists"
+            )
+
+
+class Obj:
+    """An object of the response."""
+
+    __slots__ = ("extra", "id", "index", "kind", "overlay", "type_name")
+
+    def __init__(
+        self,
+        type_name: str,
+        index: int,
+        item_id: str | None = None,
+        overlay: dict[str, Any] | None = None,
+        kind: str = "plain",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.type_name = type_name
+        self.index = index
+        self.id = item_id
+        self.overlay = overlay
+        self.kind = kind
+        self.extra = extra or {}
+
+    def identity(self) -> str:
+        return self.id if self.id is not None else canonical_id(self.type_name, self.index)
+
+
+def root(type_name: str) -> Obj:
+    return Obj(type_name, 0)
+
+
+def resolve_type(value: Obj, _info: GraphQLResolveInfo, _abstract: Any) -> str:
+    return value.type_name
+
+
+def _candidates(named: str) -> list[str]:
+    return POSSIBLE.get(named, [named])
+
+
+def _deleted(record: dict[str, Any]) -> bool:
+    return record.get("deleted") is True
+
+
+def numbered(context: Context, type_name: str, index: int) -> Obj | None:
+    """Object ``index`` of ``type_name`` with what the store has for it."""
+    overlay = None
+    if context.store is not None:
+        record = context.store.get(type_name, canonical_id(type_name, index))
+        if record is not None:
+            if _deleted(record):
+                return None
+            overlay = record.get("fields")
+    return Obj(type_name, index, None, overlay)
+
+
+def by_id(context: Context, named: str, item_id: str) -> Obj | None:
+    candidates = _candidates(named)
+    if context.store is not None:
+        for type_name in candidates:
+            record = context.store.get(type_name, item_id)
+            if record is not None:
+                if _deleted(record):
+                    return None
+                index = record.get("index", 0)
+                custom = item_id if canonical_id(type_name, index) != item_id else None
+                return Obj(type_name, index, custom, record.get("fields"))
+    decoded = decode_id(item_id)
+    if decoded is not None and decoded[0] in candidates:
+        return numbered(context, decoded[0], decoded[1])
+    if not candidates:
+        return None
+    value = fnv(item_id)
+    type_name = candidates[(value // TOTAL) % len(candidates)]
+    return Obj(type_name, value % TOTAL, item_id)
+
+
+def _is_query_root(obj: Obj) -> bool:
+    return obj.kind == "plain" and obj.type_name == QUERY_ROOT
+
+
+def sequence(context: Context, obj: Obj, named: str, field: str) -> list[Obj]:
+    types = _candidates(named)
+    if not types:
+        return []
+    count = len(types)
+    if _is_query_root(obj):
+        items = [
+            found
+            for k in range(TOTAL)
+            if (found := numbered(context, types[k % count], k)) is not None
+        ]
+        if context.store is not None:
+            created = []
+            for type_name in types:
+                for item_id, record in context.store.all(type_name):
+                    if record.get("created") is True and not _deleted(record):
+                        index = record.get("index", 0)
+                        custom = (
+                            item_id
+                            if canonical_id(type_name, index) != item_id
+                            else None
+                        )
+                        created.append(
+                            Obj(type_name, index, custom, record.get("fields"))
+                        )
+            created.sort(key=lambda o: (o.index, o.type_name))
+            items.extend(created)
+        return items
+    value = fnv(f"{obj.type_name}:{obj.index}.{field}")
+    base, turn = value % TOTAL, value // TOTAL
+    return [
+        found
+        for k in range(TOTAL)
+        if (found := numbered(context, types[(turn + k) % count], (base + k) % TOTAL))
+        is not None
+    ]
+
+
+def _id_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def single(
+    context: Context, obj: Obj, named: str, field: str, args: dict[str, Any]
+) -> Obj | None:
+    item_id = _id_text(args.get("id"))
+    if item_id is not None:
+        return by_id(context, named, item_id)
+    types = _candidates(named)
+    if not types:
+        return None
+    value = fnv(f"{obj.type_name}:{obj.index}.{field}")
+    type_name = types[(value // TOTAL) % len(types)]
+    found = numbered(context, type_name, value % TOTAL)
+    return found if found is not None else Obj(type_name, value % TOTAL)
+
+
+def list_length(args: dict[str, Any]) -> int:
+    for name in LENGTH_ARGS:
+        value = args.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return min(max(value, 0), MAX_LIST)
+    return DEFAULT_LIST
+
+
+def _offset(args: dict[str, Any]) -> int:
+    for name in OFFSET_ARGS:
+        value = args.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return 0
+
+
+def _is_errors(field: str) -> bool:
+    return field.lower().endswith("errors")
+
+
+def _leaf(obj: Obj, field: str, return_type: Any) -> Any:
+    if obj.overlay is not None and field in obj.overlay:
+        return obj.overlay[field]
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    if (
+        field == "id"
+        and get_named_type(return_type).name == "ID"
+        and not is_list_type(nullable)
+    ):
+        return obj.identity()
+    if is_list_type(nullable) and _is_errors(field):
+        return []
+    instances = POOL.get(obj.type_name) or []
+    if not instances:
+        return None
+    return instances[obj.index % POOL_SIZE].get(field)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def connection(
+    context: Context, obj: Obj, named: str, field: str, args: dict[str, Any]
+) -> Obj:
+    edge = SCHEMA.type_map.get(CONNECTIONS[named])
+    node_field = edge.fields.get("node") if edge is not None else None
+    node_type = get_named_type(node_field.type).name if node_field else ""
+    items = sequence(context, obj, node_type, field)
+    total = len(items)
+    after = decode_cursor(args.get("after"))
+    before = decode_cursor(args.get("before"))
+    start = after + 1 if after is not None else 0
+    end = min(before, total) if before is not None else total
+    start = min(start, end)
+    first, last = _count(args.get("first")), _count(args.get("last"))
+    if first is not None:
+        end = min(end, start + min(first, MAX_LIST))
+    if last is not None:
+        start = max(start, max(end - min(last, MAX_LIST), 0))
+    if first is None and last is None:
+        end = min(end, start + list_length(args))
+    return Obj(
+        named,
+        obj.index,
+        kind="connection",
+        extra={"items": items[start:end], "start": start, "total": total},
+    )
+
+
+def resolve_plain(
+    context: Context, obj: Obj, info: GraphQLResolveInfo, args: dict[str, Any]
+) -> Any:
+    field, return_type = info.field_name, info.return_type
+    named = get_named_type(return_type)
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    if is_leaf_type(named):
+        return _leaf(obj, field, return_type)
+    if is_list_type(nullable) and _is_errors(field):
+        return []
+    if named.name in CONNECTIONS:
+        return connection(context, obj, named.name, field, args)
+    if is_list_type(nullable):
+        items = sequence(context, obj, named.name, field)
+        start = _offset(args)
+        items = items[start : start + list_length(args)]
+        context.spend(len(items))
+        inner = nullable.of_type
+        inner = inner.of_type if is_non_null_type(inner) else inner
+        if is_list_type(inner):
+            return [list(items), list(items)]
+        return items
+    return single(context, obj, named.name, field, args)
+
+
+def resolve_connection(
+    context: Context, obj: Obj, info: GraphQLResolveInfo, args: dict[str, Any]
+) -> Any:
+    field, return_type = info.field_name, info.return_type
+    items, start, total = obj.extra["items"], obj.extra["start"], obj.extra["total"]
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    if field == "edges":
+        context.spend(len(items) * 2)
+        edge_type = CONNECTIONS.get(obj.type_name, "")
+        return [
+            Obj(
+                edge_type,
+                item.index,
+                kind="edge",
+                extra={"node": item, "cursor": cursor(start + i)},
+            )
+            for i, item in enumerate(items)
+        ]
+    if field == "nodes" and is_list_type(nullable):
+        context.spend(len(items))
+        return list(items)
+    if field == "pageInfo":
+        return Obj(
+            get_named_type(return_type).name,
+            0,
+            kind="pageinfo",
+            extra={"start": start, "end": start + len(items), "total": total},
+        )
+    if field in ("totalCount", "count", "total") and not is_list_type(nullable):
+        return total
+    return resolve_plain(context, obj, info, args)
+
+
+def resolve_page_info(
+    context: Context, obj: Obj, info: GraphQLResolveInfo, args: dict[str, Any]
+) -> Any:
+    start, end, total = obj.extra["start"], obj.extra["end"], obj.extra["total"]
+    field = info.field_name
+    if field == "hasNextPage":
+        return end < total
+    if field == "hasPreviousPage":
+        return start > 0
+    if field == "startCursor":
+        return cursor(start) if end > start else None
+    if field == "endCursor":
+        return cursor(end - 1) if end > start else None
+    return resolve_plain(context, obj, info, args)
+
+
+def resolve_payload(
+    context: Context, obj: Obj, info: GraphQLResolveInfo, args: dict[str, Any]
+) -> Any:
+    entity: Obj = obj.extra["entity"]
+    return_type = info.return_type
+    named = get_named_type(return_type).name
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    if named == entity.type_name or entity.type_name in POSSIBLE.get(named, []):
+        return [entity] if is_list_type(nullable) else entity
+    if info.field_name == "clientMutationId":
+        return obj.extra.get("client_id")
+    if info.field_name in ("success", "ok", "deleted", "removed") and named == "Boolean":
+        return True
+    return resolve_plain(context, obj, info, args)
+
+
+def _has_id(named: str) -> bool:
+    found = SCHEMA.type_map.get(named)
+    if not is_object_type(found):
+        return False
+    id_field = found.fields.get("id")
+    if id_field is None:
+        return False
+    nullable = (
+        id_field.type.of_type if is_non_null_type(id_field.type) else id_field.type
+    )
+    return not is_list_type(nullable)
+
+
+def mutation_plan(field: str, return_type: Any) -> dict[str, Any] | None:
+    """What a mutation does: verb, entity, payload field, whether identified."""
+    lower = field.lower()
+    verb, noun = None, ""
+    for prefixes, name in VERBS:
+        prefix = next((p for p in prefixes if lower.startswith(p)), None)
+        if prefix is not None:
+            verb, noun = name, lower[len(prefix) :]
+            break
+    if verb is None:
+        return None
+    named = get_named_type(return_type).name
+    if _has_id(named):
+        return {"verb": verb, "entity": named, "payload": None, "identified": True}
+    payload = SCHEMA.type_map.get(named)
+    if is_object_type(payload):
+        candidates = []
+        for name, payload_field in payload.fields.items():
+            ftype = payload_field.type
+            nullable = ftype.of_type if is_non_null_type(ftype) else ftype
+            if not is_list_type(nullable) and _has_id(get_named_type(ftype).name):
+                candidates.append((name, get_named_type(ftype).name))
+        chosen = next((c for c in candidates if c[0].lower() in noun), None)
+        if chosen is None and candidates:
+            chosen = candidates[0]
+        if chosen is not None:
+            return {
+                "verb": verb,
+                "entity": chosen[1],
+                "payload": chosen[0],
+                "identified": True,
+            }
+        if verb == "delete":
+            return None
+        return {"verb": verb, "entity": named, "payload": None, "identified": False}
+    for name, found in SCHEMA.type_map.items():
+        if is_object_type(found) and name.lower() == noun and _has_id(name):
+            return {"verb": verb, "entity": name, "payload": None, "identified": True}
+    return None
+
+
+def _field_type(type_name: str, field: str) -> Any:
+    found = SCHEMA.type_map.get(type_name)
+    fields = getattr(found, "fields", None) or {}
+    entry = fields.get(field)
+    return entry.type if entry is not None else None
+
+
+def input_fields(entity: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The entity's leaf fields the arguments set (not ``id``)."""
+    found: dict[str, Any] = {}
+
+    def take(name: str, value: Any) -> None:
+        if name in ("id", "clientMutationId") or isinstance(value, dict):
+            return
+        field_type = _field_type(entity, name)
+        if field_type is not None and is_leaf_type(get_named_type(field_type)):
+            found[name] = value
+
+    for name, value in args.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                take(inner, inner_value)
+        else:
+            take(name, value)
+    return found
+
+
+def find_id(args: dict[str, Any]) -> str | None:
+    item_id = _id_text(args.get("id"))
+    if item_id is not None:
+        return item_id
+    for value in args.values():
+        if isinstance(value, dict):
+            inner = _id_text(value.get("id"))
+            if inner is not None:
+                return inner
+    for name, value in args.items():
+        if name.endswith(("Id", "ID")):
+            text = _id_text(value)
+            if text is not None:
+                return text
+    return None
+
+
+def resolve_mutation(
+    context: Context, obj: Obj, info: GraphQLResolveInfo, args: dict[str, Any]
+) -> Any:
+    field, return_type = info.field_name, info.return_type
+    plan = mutation_plan(field, return_type)
+    if plan is None:
+        return resolve_plain(context, obj, info, args)
+    entity_type = plan["entity"]
+    fields = input_fields(entity_type, args)
+    store = context.store
+    if plan["verb"] == "create":
+        if store is not None and plan["identified"]:
+            created = sum(
+                1 for _, record in store.all(entity_type) if record.get("created") is True
+            )
+            index = TOTAL + created
+            store.put(
+                entity_type,
+                canonical_id(entity_type, index),
+                {"index": index, "fields": fields, "created": True},
+            )
+        else:
+            index = fnv(field) % TOTAL
+        entity = Obj(entity_type, index, None, fields)
+    elif plan["verb"] == "update" and not plan["identified"]:
+        entity = Obj(entity_type, fnv(field) % TOTAL, None, fields)
+    else:
+        item_id = find_id(args)
+        if item_id is None:
+            raise GraphQLError(f"{field}: no id argument to find the {entity_type} by")
+        found = by_id(context, entity_type, item_id)
+        if found is None:
+            raise GraphQLError(f"no {entity_type} has the id {json.dumps(item_id)}")
+        merged = dict(found.overlay or {})
+        if plan["verb"] == "update":
+            merged.update(fields)
+        if store is not None:
+            record = store.get(found.type_name, item_id) or {}
+            store.put(
+                found.type_name,
+                item_id,
+                {
+                    "index": found.index,
+                    "fields": merged,
+                    "created": record.get("created") is True,
+                    "deleted": plan["verb"] == "delete",
+                },
+            )
+        found.overlay = merged
+        entity = found
+    named = get_named_type(return_type).name
+    if named == "Boolean":
+        return True
+    if named in ("ID", "String"):
+        return entity.identity()
+    if named == entity_type or plan["payload"] is None:
+        return entity
+    client_id = args.get("clientMutationId")
+    if client_id is None and isinstance(args.get("input"), dict):
+        client_id = args["input"].get("clientMutationId")
+    return Obj(
+        named,
+        entity.index,
+        kind="payload",
+        extra={"entity": entity, "client_id": client_id},
+    )
+
+
+def resolve(obj: Obj, info: GraphQLResolveInfo, **args: Any) -> Any:
+    """The field resolver for every field of the schema."""
+    context: Context = info.context
+    context.spend(1)
+    if obj.kind == "plain":
+        if obj.type_name == MUTATION_ROOT:
+            return resolve_mutation(context, obj, info, args)
+        return resolve_plain(context, obj, info, args)
+    if obj.kind == "connection":
+        return resolve_connection(context, obj, info, args)
+    if obj.kind == "edge":
+        if info.field_name == "node":
+            return obj.extra["node"]
+        if info.field_name == "cursor":
+            return obj.extra["cursor"]
+        return resolve_plain(context, obj, info, args)
+    if obj.kind == "pageinfo":
+        return resolve_page_info(context, obj, info, args)
+    return resolve_payload(context, obj, info, args)
+

@@ -1,0 +1,280 @@
+"""GraphQL over HTTP on ``/graphql``, as the native engine serves it.
+
+``POST`` takes ``application/json`` (or ``application/graphql``); ``GET``
+takes ``?query=`` for queries, and a browser without a query gets the query
+page. The response is ``application/graphql-response+json`` when ``Accept``
+allows it, else ``application/json``. A request that is not valid GraphQL
+(parse, validation, variables) gets ``{"errors": [...]}`` without ``data``:
+400 with the modern media type, 200 with ``application/json``. Queries
+nested deeper than the mock's limit are refused before they run.
+"""
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+
+from mockloop_mock import admin_ui, auth, graphql_data, storage
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_QUERY_BYTES = 256 * 1024
+MAX_DEPTH: int = graphql_data.LIMITS["max_depth"]
+PAGE = (admin_ui.PAGE_PATH.parent / "graphql.html").read_text(encoding="utf-8")
+PAGE_HEADERS = {"Content-Security-Policy": admin_ui.content_security_policy(PAGE)}
+
+
+class RequestProblem(Exception):
+    """A request that cannot be read: its status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def response_media_type(accept: str | None) -> str | None:
+    """The media type ``Accept`` allows, preferring the modern one."""
+    if accept is None or not accept.strip():
+        return JSON
+    json_ok = any_ok = False
+    for part in accept.split(","):
+        pieces = part.split(";")
+        media = pieces[0].strip().lower()
+        refused = False
+        for piece in pieces[1:]:
+            piece = piece.strip()
+            if piece.startswith("q="):
+                try:
+                    refused = refused or float(piece[2:].strip()) <= 0.0
+                except ValueError:
+                    pass
+        if refused:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media == JSON:
+            json_ok = True
+        elif media in ("*/*", "application/*"):
+            any_ok = True
+    return JSON if json_ok or any_ok else None
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """``query``, ``operationName`` and ``variables`` of a request."""
+    raw: dict[str, Any]
+    if request.method == "GET":
+        raw = {}
+        for name, value in request.query_params.items():
+            if name in ("variables", "extensions"):
+                try:
+                    raw[name] = json.loads(value)
+                except ValueError as err:
+                    raise RequestProblem(400, f"{name} is not JSON: {err}") from err
+            else:
+                raw[name] = value
+    elif request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";")[0].strip().lower()
+        body = await request.body()
+        if media == "application/json":
+            try:
+                parsed = json.loads(body)
+            except ValueError as err:
+                raise RequestProblem(400, f"the body is not JSON: {err}") from err
+            if isinstance(parsed, list):
+                raise RequestProblem(400, "batched requests are not accepted")
+            if not isinstance(parsed, dict):
+                raise RequestProblem(400, "the body must be a JSON object")
+            raw = parsed
+        elif media == "application/graphql":
+            try:
+                raw = {"query": body.decode()}
+            except UnicodeDecodeError as err:
+                raise RequestProblem(400, "the body is not UTF-8") from err
+        else:
+            raise RequestProblem(
+                415, "send the request as application/json (or application/graphql)"
+            )
+    else:
+        raise RequestProblem(405, "GraphQL is served to GET and POST")
+    query = raw.get("query")
+    if query is None or (isinstance(query, str) and not query.strip()):
+        raise RequestProblem(400, "the request has no query")
+    if not isinstance(query, str):
+        raise RequestProblem(400, "query must be a string")
+    if len(query.encode()) > MAX_QUERY_BYTES:
+        raise RequestProblem(413, f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    name = raw.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise RequestProblem(400, "operationName must be a string")
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestProblem(400, "variables must be an object")
+    return {"query": query, "name": name or None, "variables": variables or {}}
+
+
+def selection_depth(
+    document: DocumentNode, selection_set: SelectionSetNode | None, level: int
+) -> int:
+    """The deepest nesting of selection sets, fragments followed."""
+    if level > MAX_DEPTH or selection_set is None:
+        return level
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if not isinstance(d, OperationDefinitionNode)
+        and getattr(d, "name", None) is not None
+    }
+    deepest = level
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.selection_set is None or not selection.selection_set.selections:
+                depth = level
+            else:
+                depth = selection_depth(document, selection.selection_set, level + 1)
+        elif isinstance(selection, InlineFragmentNode):
+            depth = selection_depth(document, selection.selection_set, level)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            depth = (
+                selection_depth(document, fragment.selection_set, level)
+                if fragment is not None
+                else level
+            )
+        else:
+            depth = level
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def operation_label(operation: OperationDefinitionNode) -> str:
+    """``query GetUser``, ``mutation``: how the log names an operation."""
+    kind = operation.operation.value
+    return f"{kind} {operation.name.value}" if operation.name else kind
+
+
+def _reply(
+    status: int,
+    media_type: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def _errors(message: str) -> dict[str, Any]:
+    return {"errors": [{"message": message}]}
+
+
+def run(params: dict[str, Any], method: str, media_type: str) -> tuple[Response, str]:
+    """Parses, validates and executes one operation (in a worker thread)."""
+    request_status = 400 if media_type == GRAPHQL_RESPONSE else 200
+    try:
+        document = parse(params["query"])
+    except GraphQLError as err:
+        return _reply(request_status, media_type, {"errors": [err.formatted]}), "invalid"
+    problems = validate(graphql_data.SCHEMA, document)
+    if problems:
+        body = {"errors": [problem.formatted for problem in problems]}
+        return _reply(request_status, media_type, body), "invalid"
+    operation = get_operation_ast(document, params["name"])
+    if operation is None:
+        message = (
+            f"unknown operation named {json.dumps(params['name'])}"
+            if params["name"]
+            else "the document has several operations; say which in operationName"
+        )
+        return _reply(request_status, media_type, _errors(message)), "invalid"
+    label = operation_label(operation)
+    if operation.operation == OperationType.SUBSCRIPTION:
+        message = (
+            "subscriptions are not served over HTTP; use a WebSocket"
+            " (graphql-transport-ws)"
+        )
+        return _reply(request_status, media_type, _errors(message)), label
+    if method == "GET" and operation.operation == OperationType.MUTATION:
+        reply = _reply(
+            405, media_type, _errors("a mutation must be sent with POST"), {"Allow": "POST"}
+        )
+        return reply, label
+    depth = selection_depth(document, operation.selection_set, 0)
+    if depth > MAX_DEPTH:
+        message = (
+            f"the query is nested {depth} levels deep;"
+            f" the mock answers at most {MAX_DEPTH}"
+        )
+        return _reply(request_status, media_type, _errors(message)), label
+    store = graphql_data.Store() if storage.active() else None
+    try:
+        result = execute(
+            graphql_data.SCHEMA,
+            document,
+            root_value=graphql_data.root(
+                graphql_data.SCHEMA.get_root_type(operation.operation).name
+            ),
+            context_value=graphql_data.Context(store),
+            variable_values=params["variables"],
+            operation_name=params["name"],
+            field_resolver=graphql_data.resolve,
+            type_resolver=graphql_data.resolve_type,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    if result.data is None and result.errors and not _executed(result.errors):
+        body = {"errors": [error.formatted for error in result.errors]}
+        return _reply(request_status, media_type, body), label
+    body = {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return _reply(200, media_type, body), label
+
+
+def _executed(errors: list[GraphQLError]) -> bool:
+    """Whether the errors came from running fields (they have a path),
+    rather than from coercing the variables."""
+    return any(error.path for error in errors)
+
+
+async def graphql_response(request: Request, key: str) -> Response:
+    """Answers a request to the GraphQL endpoint (operation ``key``)."""
+    denied = auth.check(request, key)
+    if denied is not None:
+        return denied
+    accept = request.headers.get("accept")
+    if (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and accept is not None
+        and "text/html" in accept
+    ):
+        return HTMLResponse(PAGE, headers=PAGE_HEADERS)
+    media_type = response_media_type(accept)
+    if media_type is None:
+        message = f"the response can be {GRAPHQL_RESPONSE} or {JSON}; Accept allows neither"
+        return _reply(406, JSON, _errors(message))
+    try:
+        params = await read_params(request)
+    except RequestProblem as problem:
+        headers = {"Allow": "GET, POST"} if problem.status == 405 else None
+        return _reply(problem.status, media_type, _errors(problem.message), headers)
+    response, label = await asyncio.to_thread(run, params, request.method, media_type)
+    request.scope["mockloop_operation"] = label
+    return response
