@@ -379,7 +379,7 @@ impl<'w> Obj<'w> {
             world.schema.types.get(named),
             Some(ExtendedType::Scalar(_) | ExtendedType::Enum(_))
         ) {
-            return Ok(ResolvedValue::Leaf(to_response(&self.leaf(field, ty))));
+            return Ok(leaf_result(&self.leaf(field, ty), ty));
         }
         if ty.is_list() && is_errors(field) {
             return Ok(ResolvedValue::list(std::iter::empty()));
@@ -564,17 +564,19 @@ impl<'w> Obj<'w> {
                     Some(input),
                 ))
             }
-            Verb::Update if !plan.identified => Some(Obj::plain(
-                self.context,
-                plan.entity.clone(),
-                fnv(field) % TOTAL,
-                None,
-                Some(input),
-            )),
+            Verb::Update | Verb::Delete if !plan.identified || find_id(args).is_none() => {
+                // Nothing says which object: one chosen by the field, with
+                // the input applied, and nothing stored.
+                Some(Obj::plain(
+                    self.context,
+                    plan.entity.clone(),
+                    fnv(field) % TOTAL,
+                    None,
+                    Some(input),
+                ))
+            }
             Verb::Update | Verb::Delete => {
-                let id = find_id(args).ok_or_else(|| FieldError {
-                    message: format!("{field}: no id argument to find the {} by", plan.entity),
-                })?;
+                let id = find_id(args).unwrap_or_default();
                 let Some(mut found) = self.by_id(&plan.entity, &id) else {
                     return Err(FieldError {
                         message: format!("no {} has the id {id:?}", plan.entity),
@@ -863,6 +865,19 @@ fn list_length(args: &Map<String, Value>) -> u64 {
 
 fn is_errors(field: &str) -> bool {
     field.to_ascii_lowercase().ends_with("errors")
+}
+
+/// A leaf value as the executor wants it: a list type's value as a list
+/// of leaves (a value that is not a list is left for the executor to refuse).
+fn leaf_result<'a>(value: &Value, ty: &ast::Type) -> ResolvedValue<'a> {
+    match (ty, value) {
+        (ast::Type::List(inner) | ast::Type::NonNullList(inner), Value::Array(items)) => {
+            let items: Vec<ResolvedValue<'a>> =
+                items.iter().map(|item| leaf_result(item, inner)).collect();
+            ResolvedValue::list(items)
+        }
+        _ => ResolvedValue::Leaf(to_response(value)),
+    }
 }
 
 /// serde_json → the response's JSON type.

@@ -626,12 +626,12 @@ def resolve_mutation(
         else:
             index = fnv(field) % TOTAL
         entity = Obj(entity_type, index, None, fields)
-    elif plan["verb"] == "update" and not plan["identified"]:
+    elif not plan["identified"] or find_id(args) is None:
+        # Nothing says which object: one chosen by the field, with the input
+        # applied, and nothing stored.
         entity = Obj(entity_type, fnv(field) % TOTAL, None, fields)
     else:
-        item_id = find_id(args)
-        if item_id is None:
-            raise GraphQLError(f"{field}: no id argument to find the {entity_type} by")
+        item_id = find_id(args) or ""
         found = by_id(context, entity_type, item_id)
         if found is None:
             raise GraphQLError(f"no {entity_type} has the id {json.dumps(item_id)}")
