@@ -86,6 +86,13 @@ pub struct GeneratedProject {
     pub warnings: Vec<String>,
 }
 
+/// Files of the FastAPI project that only a GraphQL mock has.
+const GRAPHQL_FILES: &[&str] = &[
+    "mockloop_mock/graphql_data.py",
+    "mockloop_mock/graphql_http.py",
+    "mockloop_mock/static/graphql.html",
+];
+
 /// Renders every file of the mock project for a loaded spec.
 pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<GeneratedProject> {
     let model = ApiModel::from_spec(spec)?;
@@ -94,8 +101,13 @@ pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<Gene
         source,
     })?;
     let mut files = BTreeMap::new();
+    let graphql = crate::graphql::sources_of(&spec.original).is_some();
     for (path, text) in env::static_files("fastapi/") {
         let relative = path.trim_start_matches("fastapi/").to_owned();
+        // The GraphQL endpoint's modules and page ship with GraphQL mocks only.
+        if !graphql && GRAPHQL_FILES.contains(&relative.as_str()) {
+            continue;
+        }
         files.insert(relative, text.to_owned());
     }
     files.extend(context::data_files(spec, &model, options)?);

@@ -97,8 +97,8 @@ mod swagger2;
 mod version;
 mod yaml;
 
-use crate::graphql;
 use crate::error::Result;
+use crate::graphql;
 use source::Location;
 
 /// Where Swagger 2.0 keeps its schemas.

@@ -18,7 +18,11 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{Error, Result};
 
 /// Test tools installed beside the mock's own requirements.
-pub const TEST_TOOLS: &[&str] = &["ruff==0.17.6", "schemathesis==4.32.5"];
+pub const TEST_TOOLS: &[&str] = &[
+    "ruff==0.17.6",
+    "schemathesis==4.32.5",
+    "gql[requests,websockets]==4.4.0",
+];
 
 /// The interpreter used to create venvs: `MOCKLOOP_PYTHON` or `python3`.
 pub fn base_python() -> String {

@@ -25,7 +25,7 @@ fn render(spec: &Path) -> std::collections::BTreeMap<String, String> {
 
 #[test]
 fn generated_files() {
-    insta::glob!("../../specs", "*.{yaml,json,har}", |spec| {
+    insta::glob!("../../specs", "*.{yaml,json,har,graphql}", |spec| {
         for (path, text) in render(spec) {
             insta::assert_snapshot!(slug(&path), text);
         }

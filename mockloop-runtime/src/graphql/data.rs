@@ -35,10 +35,11 @@ const POOL_BUDGET: usize = 60_000;
 
 /// The data file for a schema made of `sources`.
 pub(crate) fn document(sources: &[SdlSource], schema: &Valid<Schema>) -> Result<Value> {
-    let introspection = introspection::of_schema(schema).map_err(|reason| Error::GraphqlSchema {
-        source_name: label(sources),
-        problems: format!("the schema cannot be introspected: {reason}"),
-    })?;
+    let introspection =
+        introspection::of_schema(schema).map_err(|reason| Error::GraphqlSchema {
+            source_name: label(sources),
+            problems: format!("the schema cannot be introspected: {reason}"),
+        })?;
     let leaf_fields: usize = schema
         .types
         .values()
@@ -95,8 +96,8 @@ fn pool(schema: &Schema, pool_size: usize) -> Map<String, Value> {
                     let value = example(field)
                         .filter(|value| fits(schema, &field.ty, value))
                         .unwrap_or_else(|| {
-                        leaf_value(schema, &mut synth, &field.ty, field_name, seed)
-                    });
+                            leaf_value(schema, &mut synth, &field.ty, field_name, seed)
+                        });
                     instance.insert(field_name.to_string(), value);
                 }
                 Value::Object(instance)

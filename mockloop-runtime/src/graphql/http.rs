@@ -46,7 +46,11 @@ struct Params {
 }
 
 /// Answers one GraphQL request.
-pub(crate) fn handle(world: &World, store: Option<&dyn Store>, request: &HttpRequest<'_>) -> HttpReply {
+pub(crate) fn handle(
+    world: &World,
+    store: Option<&dyn Store>,
+    request: &HttpRequest<'_>,
+) -> HttpReply {
     let Some(media_type) = response_media_type(request.accept) else {
         return reply(
             406,
@@ -57,7 +61,11 @@ pub(crate) fn handle(world: &World, store: Option<&dyn Store>, request: &HttpReq
         );
     };
     let request_error = |message: &str| {
-        let status = if media_type == GRAPHQL_RESPONSE { 400 } else { 200 };
+        let status = if media_type == GRAPHQL_RESPONSE {
+            400
+        } else {
+            200
+        };
         reply(status, media_type, errors(message))
     };
     let params = match read_params(request) {
@@ -65,29 +73,33 @@ pub(crate) fn handle(world: &World, store: Option<&dyn Store>, request: &HttpReq
         Err((status, message)) => {
             let mut answer = reply(status, media_type, errors(&message));
             if status == 405 {
-                answer.headers.push(("allow".to_owned(), "GET, POST".to_owned()));
+                answer
+                    .headers
+                    .push(("allow".to_owned(), "GET, POST".to_owned()));
             }
             return answer;
         }
     };
-    let document = match ExecutableDocument::parse_and_validate(
-        &world.schema,
-        &params.query,
-        "query.graphql",
-    ) {
-        Ok(document) => document,
-        Err(with_errors) => {
-            let list: Vec<Value> = with_errors
-                .errors
-                .iter()
-                .map(|d| serde_json::to_value(d.to_json()).unwrap_or(Value::Null))
-                .collect();
-            let status = if media_type == GRAPHQL_RESPONSE { 400 } else { 200 };
-            let mut answer = reply(status, media_type, json!({ "errors": list }));
-            answer.operation = Some("invalid".to_owned());
-            return answer;
-        }
-    };
+    let document =
+        match ExecutableDocument::parse_and_validate(&world.schema, &params.query, "query.graphql")
+        {
+            Ok(document) => document,
+            Err(with_errors) => {
+                let list: Vec<Value> = with_errors
+                    .errors
+                    .iter()
+                    .map(|d| serde_json::to_value(d.to_json()).unwrap_or(Value::Null))
+                    .collect();
+                let status = if media_type == GRAPHQL_RESPONSE {
+                    400
+                } else {
+                    200
+                };
+                let mut answer = reply(status, media_type, json!({ "errors": list }));
+                answer.operation = Some("invalid".to_owned());
+                return answer;
+            }
+        };
     let operation = match document.operations.get(params.operation_name.as_deref()) {
         Ok(operation) => operation,
         Err(err) => {
@@ -144,7 +156,11 @@ pub(crate) fn handle(world: &World, store: Option<&dyn Store>, request: &HttpReq
             labelled(reply(200, media_type, Value::Object(body)))
         }
         Err(err) => {
-            let status = if media_type == GRAPHQL_RESPONSE { 400 } else { 200 };
+            let status = if media_type == GRAPHQL_RESPONSE {
+                400
+            } else {
+                200
+            };
             let error = serde_json::to_value(err.to_graphql_error(&document.sources))
                 .unwrap_or(Value::Null);
             labelled(reply(status, media_type, json!({ "errors": [error] })))
@@ -244,18 +260,16 @@ fn read_params(request: &HttpRequest<'_>) -> Result<Params, (u16, String)> {
                 .trim()
                 .to_ascii_lowercase();
             match media.as_str() {
-                "application/json" => {
-                    match serde_json::from_slice::<Value>(request.body) {
-                        Ok(Value::Object(map)) => map,
-                        Ok(Value::Array(_)) => {
-                            return Err((400, "batched requests are not accepted".to_owned()));
-                        }
-                        Ok(_) => {
-                            return Err((400, "the body must be a JSON object".to_owned()));
-                        }
-                        Err(err) => return Err((400, format!("the body is not JSON: {err}"))),
+                "application/json" => match serde_json::from_slice::<Value>(request.body) {
+                    Ok(Value::Object(map)) => map,
+                    Ok(Value::Array(_)) => {
+                        return Err((400, "batched requests are not accepted".to_owned()));
                     }
-                }
+                    Ok(_) => {
+                        return Err((400, "the body must be a JSON object".to_owned()));
+                    }
+                    Err(err) => return Err((400, format!("the body is not JSON: {err}"))),
+                },
                 "application/graphql" => {
                     let text = String::from_utf8(request.body.to_vec())
                         .map_err(|_| (400, "the body is not UTF-8".to_owned()))?;
@@ -281,7 +295,10 @@ fn read_params(request: &HttpRequest<'_>) -> Result<Params, (u16, String)> {
         Some(_) => return Err((400, "query must be a string".to_owned())),
     };
     if query.len() > MAX_QUERY_BYTES {
-        return Err((413, format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+        return Err((
+            413,
+            format!("the query is longer than {MAX_QUERY_BYTES} bytes"),
+        ));
     }
     let operation_name = match raw.get("operationName") {
         Some(Value::String(name)) if !name.is_empty() => Some(name.clone()),

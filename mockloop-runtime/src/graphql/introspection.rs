@@ -174,7 +174,11 @@ fn full_type(out: &mut String, ty: &Value, type_name: &str) -> Result<(), String
             out.push('\n');
         }
         kind @ ("OBJECT" | "INTERFACE") => {
-            let keyword = if kind == "OBJECT" { "type" } else { "interface" };
+            let keyword = if kind == "OBJECT" {
+                "type"
+            } else {
+                "interface"
+            };
             let _ = write!(out, "{keyword} {type_name}");
             let interfaces = array(ty, "interfaces")
                 .iter()
@@ -188,7 +192,11 @@ fn full_type(out: &mut String, ty: &Value, type_name: &str) -> Result<(), String
                 description(out, field.get("description"), "  ");
                 let _ = write!(out, "  {}", name(text(field, "name")?)?);
                 arguments(out, field)?;
-                let _ = write!(out, ": {}", type_ref(field.get("type").unwrap_or(&Value::Null))?);
+                let _ = write!(
+                    out,
+                    ": {}",
+                    type_ref(field.get("type").unwrap_or(&Value::Null))?
+                );
                 deprecated(out, field);
                 out.push('\n');
             }
@@ -273,8 +281,14 @@ fn deprecated(out: &mut String, item: &Value) {
 
 fn type_ref(ty: &Value) -> Result<String, String> {
     match text(ty, "kind")? {
-        "NON_NULL" => Ok(format!("{}!", type_ref(ty.get("ofType").unwrap_or(&Value::Null))?)),
-        "LIST" => Ok(format!("[{}]", type_ref(ty.get("ofType").unwrap_or(&Value::Null))?)),
+        "NON_NULL" => Ok(format!(
+            "{}!",
+            type_ref(ty.get("ofType").unwrap_or(&Value::Null))?
+        )),
+        "LIST" => Ok(format!(
+            "[{}]",
+            type_ref(ty.get("ofType").unwrap_or(&Value::Null))?
+        )),
         _ => name(text(ty, "name")?).map(str::to_owned),
     }
 }

@@ -135,11 +135,20 @@ fn looks_like_sdl(text: &str) -> bool {
     let mut rest = text.trim_start_matches('\u{feff}').trim_start();
     loop {
         if let Some(after) = rest.strip_prefix('#') {
-            rest = after.split_once('\n').map_or("", |(_, next)| next).trim_start();
+            rest = after
+                .split_once('\n')
+                .map_or("", |(_, next)| next)
+                .trim_start();
         } else if let Some(after) = rest.strip_prefix("\"\"\"") {
-            rest = after.split_once("\"\"\"").map_or("", |(_, next)| next).trim_start();
+            rest = after
+                .split_once("\"\"\"")
+                .map_or("", |(_, next)| next)
+                .trim_start();
         } else if let Some(after) = rest.strip_prefix('"') {
-            rest = after.split_once('"').map_or("", |(_, next)| next).trim_start();
+            rest = after
+                .split_once('"')
+                .map_or("", |(_, next)| next)
+                .trim_start();
         } else {
             break;
         }
@@ -198,8 +207,9 @@ pub(crate) fn build(sources: &[SdlSource]) -> Result<Valid<Schema>> {
     if schema.schema_definition.query.is_none() {
         return Err(Error::GraphqlSchema {
             source_name: label,
-            problems: "the schema has no query root type (no `type Query` and no `schema { query: ... }`)"
-                .to_owned(),
+            problems:
+                "the schema has no query root type (no `type Query` and no `schema { query: ... }`)"
+                    .to_owned(),
         });
     }
     Ok(schema)

@@ -36,7 +36,16 @@ use super::shape::Shape;
 
 /// Arguments that set a list's length, and its start.
 const LENGTH_ARGS: &[&str] = &[
-    "first", "last", "limit", "size", "count", "take", "top", "perPage", "per_page", "pageSize",
+    "first",
+    "last",
+    "limit",
+    "size",
+    "count",
+    "take",
+    "top",
+    "perPage",
+    "per_page",
+    "pageSize",
     "page_size",
 ];
 const OFFSET_ARGS: &[&str] = &["offset", "skip"];
@@ -155,7 +164,11 @@ fn cursor(position: u64) -> String {
 
 fn decode_cursor(text: &str) -> Option<u64> {
     let bytes = STANDARD.decode(text).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("cursor:")?.parse().ok()
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("cursor:")?
+        .parse()
+        .ok()
 }
 
 /// What kind of value an object is.
@@ -238,7 +251,13 @@ impl<'w> Obj<'w> {
             }
             overlay = record.get("fields").and_then(Value::as_object).cloned();
         }
-        Some(Obj::plain(self.context, ty.to_owned(), index, None, overlay))
+        Some(Obj::plain(
+            self.context,
+            ty.to_owned(),
+            index,
+            None,
+            overlay,
+        ))
     }
 
     /// The object with `id`, of type `named` or one of its object types.
@@ -546,7 +565,9 @@ impl<'w> Obj<'w> {
                         let created = store
                             .all(&plan.entity)
                             .iter()
-                            .filter(|(_, r)| r.get("created").and_then(Value::as_bool) == Some(true))
+                            .filter(|(_, r)| {
+                                r.get("created").and_then(Value::as_bool) == Some(true)
+                            })
                             .count() as u64;
                         let index = TOTAL + created;
                         let id = canonical_id(&plan.entity, index);
@@ -723,9 +744,14 @@ impl MutationPlan {
     fn new(schema: &Schema, field: &str, ty: &ast::Type) -> Option<Self> {
         let lower = field.to_ascii_lowercase();
         let verbs: &[(&[&str], Verb)] = &[
-            (&["create", "add", "insert", "new", "register"], Verb::Create),
             (
-                &["update", "edit", "modify", "patch", "set", "change", "save", "upsert"],
+                &["create", "add", "insert", "new", "register"],
+                Verb::Create,
+            ),
+            (
+                &[
+                    "update", "edit", "modify", "patch", "set", "change", "save", "upsert",
+                ],
                 Verb::Update,
             ),
             (&["delete", "remove", "destroy", "archive"], Verb::Delete),
@@ -860,7 +886,9 @@ fn list_length(args: &Map<String, Value>) -> u64 {
     LENGTH_ARGS
         .iter()
         .find_map(|name| args.get(*name).and_then(Value::as_i64))
-        .map_or(DEFAULT_LIST, |n| u64::try_from(n).unwrap_or(0).min(MAX_LIST))
+        .map_or(DEFAULT_LIST, |n| {
+            u64::try_from(n).unwrap_or(0).min(MAX_LIST)
+        })
 }
 
 fn is_errors(field: &str) -> bool {

@@ -28,12 +28,10 @@ impl Shape {
         for (name, ty) in &schema.types {
             match ty {
                 ExtendedType::Union(union) => {
-                    possible.entry(name.to_string()).or_default().extend(
-                        union
-                            .members
-                            .iter()
-                            .map(|member| member.name.to_string()),
-                    );
+                    possible
+                        .entry(name.to_string())
+                        .or_default()
+                        .extend(union.members.iter().map(|member| member.name.to_string()));
                 }
                 ExtendedType::Object(object) => {
                     for interface in &object.implements_interfaces {

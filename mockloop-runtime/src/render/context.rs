@@ -207,7 +207,10 @@ pub(super) fn data_values(
     ];
     if let Some(sources) = graphql::sources_of(&spec.original) {
         let schema = graphql::load::build(&sources)?;
-        values.push((graphql::DATA_FILE, graphql::data::document(&sources, &schema)?));
+        values.push((
+            graphql::DATA_FILE,
+            graphql::data::document(&sources, &schema)?,
+        ));
     }
     Ok(values)
 }

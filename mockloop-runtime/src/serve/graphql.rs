@@ -104,9 +104,9 @@ impl Store for SqlStore<'_> {
 
     fn all(&self, ty: &str) -> Vec<(String, Value)> {
         let db = self.state.db();
-        let Ok(mut statement) = db.prepare(
-            "SELECT item_id, body FROM stored_items WHERE collection = ? ORDER BY rowid",
-        ) else {
+        let Ok(mut statement) = db
+            .prepare("SELECT item_id, body FROM stored_items WHERE collection = ? ORDER BY rowid")
+        else {
             return Vec::new();
         };
         let rows = statement.query_map([collection(ty)], |row| {

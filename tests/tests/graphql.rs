@@ -1,0 +1,424 @@
+//! GraphQL mocks end to end, on both engines: the shared real-world schemas
+//! and `specs/graphql-edge-cases.graphql` are generated, started, and
+//! checked with a real client (`tests/fixtures/graphql_check.py`, gql):
+//! introspection rebuilds the SDL, every query and mutation field answers
+//! data valid for the schema, invalid operations get spec-shaped errors.
+//! Then the HTTP rules, the stateful round trip, the log, and the two
+//! engines answering alike.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mockloop_runtime::RenderOptions;
+use mockloop_tests::paths::{repo_specs_dir, shared_specs_dir, workspace_root};
+use mockloop_tests::{Engine, GeneratedMock, MockServer, on_both_engines};
+use serde_json::{Value, json};
+
+const START: Duration = Duration::from_secs(60);
+
+on_both_engines!(
+    every_schema_passes_the_client_check,
+    http_rules_hold,
+    stateful_round_trip,
+);
+
+fn edge_cases() -> PathBuf {
+    repo_specs_dir().join("graphql-edge-cases.graphql")
+}
+
+/// The schemas checked: ours, and the shared ones where `../shared` is.
+fn schemas() -> Vec<PathBuf> {
+    let mut found = vec![edge_cases()];
+    let shared = shared_specs_dir().join("graphql");
+    let candidates = [
+        "gqlgen/starwars.graphql",
+        "gqlgen/chat.graphql",
+        "gqlgen/todo.graphql",
+        "gqlgen/type-system-extension",
+        "saleor/schema.graphql",
+    ];
+    for relative in candidates {
+        let path = shared.join(relative);
+        if path.exists() {
+            found.push(path);
+        } else {
+            eprintln!(
+                "SKIPPED: {} is absent (../shared is not beside the checkout)",
+                path.display()
+            );
+        }
+    }
+    found
+}
+
+fn generate(schema: &Path) -> GeneratedMock {
+    GeneratedMock::new(&schema.to_string_lossy(), &RenderOptions::default())
+        .unwrap_or_else(|err| panic!("{}: {err}", schema.display()))
+}
+
+fn start(mock: &GeneratedMock, engine: Engine, env: &[(&str, &str)]) -> MockServer {
+    MockServer::start_engine(engine, &mock.dir, &mock.venv, START, env)
+        .unwrap_or_else(|err| panic!("{err}"))
+}
+
+fn every_schema_passes_the_client_check(engine: Engine) {
+    let script = workspace_root().join("tests/fixtures/graphql_check.py");
+    for schema in schemas() {
+        let mock = generate(&schema);
+        let server = start(&mock, engine, &[]);
+        let output = std::process::Command::new(mock.venv.python())
+            .arg(&script)
+            .arg(format!("{}/graphql", server.url()))
+            .arg(&schema)
+            .output()
+            .unwrap();
+        let context = format!(
+            "{} on {}\n{}\n{}",
+            schema.display(),
+            engine.name(),
+            String::from_utf8_lossy(&output.stderr),
+            server.output()
+        );
+        assert!(output.status.success(), "{context}");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            report["introspection"]["equal"], true,
+            "{report}\n{context}"
+        );
+        assert!(
+            report["fields"]["checked"].as_u64().unwrap() > 0,
+            "{report}"
+        );
+        assert_eq!(report["fields"]["failed"], 0, "{report}\n{context}");
+        for case in report["invalid"].as_array().unwrap() {
+            assert_eq!(case["ok"], true, "{case}\n{context}");
+        }
+    }
+}
+
+/// POSTs a query; returns the status, the media type and the body.
+fn post(base: &str, body: &Value, accept: &str) -> (u16, String, Value) {
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/graphql"))
+        .header("accept", accept)
+        .json(body)
+        .send()
+        .unwrap();
+    let status = response.status().as_u16();
+    let media = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, media, response.json().unwrap_or(Value::Null))
+}
+
+fn data(base: &str, query: &str, variables: &Value) -> Value {
+    let body = json!({"query": query, "variables": variables});
+    let (status, _, answer) = post(base, &body, "application/json");
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.get("errors").is_none(), "{query}: {answer}");
+    answer["data"].clone()
+}
+
+fn http_rules_hold(engine: Engine) {
+    let mock = generate(&edge_cases());
+    let server = start(&mock, engine, &[]);
+    let base = server.url();
+    let client = reqwest::blocking::Client::new();
+
+    // Examples from the schema, identity, lists and connections.
+    let listed = data(
+        &base,
+        "query Shelf { books(limit: 4) { id title isbn publisher author { id name } } }",
+        &json!({}),
+    );
+    let books = listed["books"].as_array().unwrap();
+    assert_eq!(books.len(), 4);
+    assert_eq!(books[0]["isbn"], "978-0-13-468599-1");
+    assert_eq!(books[0]["publisher"], "Penguin Random House");
+    let first = &books[1];
+    let looked_up = data(
+        &base,
+        "query One($id: ID!) { book(id: $id) { id title isbn publisher author { id name } } \
+         node(id: $id) { id ... on Book { title } } }",
+        &json!({"id": first["id"]}),
+    );
+    assert_eq!(&looked_up["book"], first);
+    assert_eq!(looked_up["node"]["title"], first["title"]);
+    let page = data(
+        &base,
+        "{ booksConnection(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }",
+        &json!({}),
+    );
+    let connection = &page["booksConnection"];
+    assert_eq!(connection["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(connection["pageInfo"]["hasNextPage"], true);
+    let next = data(
+        &base,
+        "query Next($after: String) { booksConnection(first: 2, after: $after) { edges { node { id } } } }",
+        &json!({"after": connection["pageInfo"]["endCursor"]}),
+    );
+    assert_eq!(
+        next["booksConnection"]["edges"][0]["node"]["id"], books[2]["id"],
+        "the page after the first two starts at the third book"
+    );
+    let total = connection["totalCount"].as_u64().unwrap();
+    let last = data(
+        &base,
+        "{ booksConnection(last: 1) { pageInfo { hasNextPage hasPreviousPage } edges { cursor } } }",
+        &json!({}),
+    );
+    assert_eq!(last["booksConnection"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(
+        last["booksConnection"]["pageInfo"]["hasPreviousPage"],
+        total > 1
+    );
+
+    // GET for queries; mutations only by POST.
+    let with_query = |query: &str| {
+        reqwest::Url::parse_with_params(&format!("{base}/graphql"), &[("query", query)]).unwrap()
+    };
+    let got = client.get(with_query("{ bookCount }")).send().unwrap();
+    assert_eq!(got.status(), 200);
+    assert!(got.json::<Value>().unwrap()["data"]["bookCount"].is_i64());
+    let refused = client
+        .get(with_query("mutation { deleteBook(id: \"x\") }"))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 405);
+    assert_eq!(refused.headers()["allow"], "POST");
+
+    // Requests that are not GraphQL requests.
+    let batched = client
+        .post(format!("{base}/graphql"))
+        .json(&json!([{"query": "{ bookCount }"}]))
+        .send()
+        .unwrap();
+    assert_eq!(batched.status(), 400);
+    let plain = client
+        .post(format!("{base}/graphql"))
+        .header("content-type", "text/plain")
+        .body("{ bookCount }")
+        .send()
+        .unwrap();
+    assert_eq!(plain.status(), 415);
+    let unacceptable = client
+        .post(format!("{base}/graphql"))
+        .header("accept", "application/xml")
+        .json(&json!({"query": "{ bookCount }"}))
+        .send()
+        .unwrap();
+    assert_eq!(unacceptable.status(), 406);
+
+    // Invalid operations: errors with locations, no data, status by media type.
+    let invalid = json!({"query": "query Broken { book(id: 1) { nope } }"});
+    let (status, media, body) = post(&base, &invalid, "application/graphql-response+json");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        media.starts_with("application/graphql-response+json"),
+        "{media}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(body["errors"][0]["locations"][0]["line"].is_u64(), "{body}");
+    let (status, media, _) = post(&base, &invalid, "application/json");
+    assert_eq!((status, media.starts_with("application/json")), (200, true));
+
+    // Hostile queries are bounded: depth, and the size of the answer.
+    let deep = format!(
+        "{{ books {{ {} id {} }} }}",
+        "author { books { ".repeat(9),
+        "} } ".repeat(9)
+    );
+    let (_, _, body) = post(&base, &json!({"query": deep}), "application/json");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("levels deep"),
+        "{body}"
+    );
+    let wide = "{ books(limit: 100) { author { books(first: 100) { reviews(first: 100) { edges { node { id } } } } } } }";
+    let (status, _, body) = post(&base, &json!({"query": wide}), "application/json");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than"),
+        "{body}"
+    );
+
+    // The query page: self-contained, with a script-hash CSP.
+    let page = client
+        .get(format!("{base}/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    let html = page.text().unwrap();
+    assert!(html.contains("<textarea id=\"query\""));
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+
+    // The log names each operation.
+    let logged: Value = client
+        .get(format!("{base}/admin/api/logs/search?limit=200"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let operations: Vec<&str> = logged["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["operation_key"].as_str())
+        .collect();
+    for wanted in ["query Shelf", "query One", "query Next", "invalid"] {
+        assert!(operations.contains(&wanted), "{wanted} in {operations:?}");
+    }
+    let analysis: Value = client
+        .get(format!("{base}/admin/api/logs/analyze"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        analysis.to_string().contains("query Shelf"),
+        "the analysis groups by operation: {analysis}"
+    );
+}
+
+fn stateful_round_trip(engine: Engine) {
+    let mock = generate(&edge_cases());
+    let server = start(&mock, engine, &[("MOCKLOOP_STORAGE", "on")]);
+    let base = server.url();
+    let created = data(
+        &base,
+        "mutation Add($input: BookInput!) { createBook(input: $input, clientMutationId: \"c1\") \
+         { clientMutationId userErrors { message } book { id title price genre } } }",
+        &json!({"input": {"title": "Dune", "price": 9.5}}),
+    );
+    let payload = &created["createBook"];
+    assert_eq!(payload["clientMutationId"], "c1");
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(payload["book"]["title"], "Dune");
+    assert_eq!(payload["book"]["genre"], "FICTION", "the input's default");
+    let id = payload["book"]["id"].clone();
+
+    let read = data(
+        &base,
+        "query Read($id: ID!) { book(id: $id) { id title price } \
+         booksConnection(last: 1) { totalCount edges { node { id } } } }",
+        &json!({"id": id}),
+    );
+    assert_eq!(
+        read["book"],
+        json!({"id": id, "title": "Dune", "price": 9.5})
+    );
+    assert_eq!(read["booksConnection"]["edges"][0]["node"]["id"], id);
+    let total = read["booksConnection"]["totalCount"].as_u64().unwrap();
+
+    let updated = data(
+        &base,
+        "mutation Change($id: ID!) { updateBook(id: $id, patch: {title: \"Dune Messiah\"}) { id title price } }",
+        &json!({"id": id}),
+    );
+    assert_eq!(updated["updateBook"]["title"], "Dune Messiah");
+    assert_eq!(updated["updateBook"]["price"], 9.5);
+    let read = data(
+        &base,
+        "query Read($id: ID!) { book(id: $id) { title } }",
+        &json!({"id": id}),
+    );
+    assert_eq!(read["book"]["title"], "Dune Messiah");
+
+    let deleted = data(
+        &base,
+        "mutation Drop($id: ID!) { deleteBook(id: $id) }",
+        &json!({"id": id}),
+    );
+    assert_eq!(deleted["deleteBook"], true);
+    let read = data(
+        &base,
+        "query Read($id: ID!) { book(id: $id) { title } booksConnection { totalCount } }",
+        &json!({"id": id}),
+    );
+    assert_eq!(read["book"], Value::Null);
+    assert_eq!(read["booksConnection"]["totalCount"], total - 1);
+    let (status, _, again) = post(
+        &base,
+        &json!({"query": "mutation Drop($id: ID!) { deleteBook(id: $id) }", "variables": {"id": id}}),
+        "application/json",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        again["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no Book"),
+        "{again}"
+    );
+}
+
+/// The same queries get the same data from both engines, on one folder.
+#[test]
+fn both_engines_answer_alike() {
+    let mock = generate(&edge_cases());
+    let fastapi = start(&mock, Engine::FastApi, &[]);
+    let native = start(&mock, Engine::Native, &[]);
+    let queries = [
+        "{ books(limit: 5) { id title isbn genre price pages inStock tags uuid metadata createdAt updatedAt \
+           author { id name email website books { id title } } reviews(first: 3) { totalCount edges { cursor node { id stars body } } } } }",
+        "{ search(text: \"x\", first: 6) { __typename ... on Book { id title } ... on Author { id name } ... on Review { id stars } } }",
+        "{ featured { __typename createdAt ... on Book { title } ... on Author { name } } shelves { id } bookCount randomBook { id } }",
+        "{ node(id: \"not-a-known-id\") { id __typename } author(id: \"QXV0aG9yOjM=\") { id name } }",
+        "mutation { createBook(input: {title: \"T\"}) { book { id title genre } } addReview(bookId: \"b\", stars: 5) { id stars } }",
+    ];
+    for query in queries {
+        let ours = post(&fastapi.url(), &json!({"query": query}), "application/json").2;
+        let theirs = post(&native.url(), &json!({"query": query}), "application/json").2;
+        assert!(ours.get("errors").is_none(), "{query}: {ours}");
+        assert_eq!(ours, theirs, "{query}");
+    }
+}
+
+/// A schema that does not build is refused with the file, line and
+/// problem, and nothing is written.
+#[test]
+fn bad_schemas_are_refused_with_their_place() {
+    let out = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "missing.graphql",
+            "type Query {\n  a: Missing\n}\n",
+            "missing.graphql:2:",
+        ),
+        (
+            "syntax.graphql",
+            "type Query {\n  a: Int\n",
+            "syntax.graphql:",
+        ),
+        ("noquery.graphqls", "type Book { id: ID }\n", "query root"),
+    ];
+    for (name, text, wanted) in cases {
+        let path = out.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let target = out.path().join("mocks");
+        let err = mockloop_runtime::generate_project(
+            &path.to_string_lossy(),
+            &target,
+            None,
+            &RenderOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(wanted), "{name}: {err}");
+        assert!(!target.exists(), "{name}: nothing is written");
+    }
+}
