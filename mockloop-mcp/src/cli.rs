@@ -75,7 +75,7 @@ pub struct HttpArgs {
 /// Arguments of `generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The spec: a path or an http(s) URL, JSON or YAML.
+    /// The spec: a path or an http(s) URL (OpenAPI, Swagger, Postman, HAR as JSON or YAML; a GraphQL SDL file, folder of SDL files, or introspection JSON).
     pub spec: String,
     /// The folder that receives the mock's folder.
     #[arg(long, default_value = "generated_mocks")]

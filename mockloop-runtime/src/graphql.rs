@@ -16,6 +16,7 @@
 //!   engines answer the same query with the same data.
 //! * [`http`] is GraphQL over HTTP for the native engine.
 
+pub(crate) mod behaviour;
 pub(crate) mod data;
 pub(crate) mod http;
 mod introspection;

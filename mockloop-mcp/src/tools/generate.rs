@@ -16,10 +16,10 @@ pub fn default_output_dir() -> PathBuf {
         .map_or_else(|| PathBuf::from("generated_mocks"), PathBuf::from)
 }
 
-/// Generate a runnable FastAPI mock server from an OpenAPI 3.x or Swagger 2.0 description.
+/// Generate a runnable FastAPI mock server from an API description: OpenAPI 3.x, Swagger 2.0, a Postman Collection, a HAR recording or a GraphQL schema.
 #[derive(Debug, ToolInput, Deserialize)]
 pub struct GenerateMockInput {
-    /// A path or http(s) URL of the API description: OpenAPI 3.x, Swagger 2.0 (JSON or YAML; relative $refs are followed) or a Postman Collection v2.x.
+    /// A path or http(s) URL of the API description: OpenAPI 3.x, Swagger 2.0 (JSON or YAML; relative $refs are followed), a Postman Collection v2.x, a HAR 1.2 recording, or a GraphQL schema (an SDL file .graphql/.graphqls/.gql, a folder of them merged, or an introspection result as JSON).
     pub spec_url_or_path: String,
     /// The mock's folder name (default: from the API's title and version).
     pub output_dir_name: Option<String>,

@@ -37,6 +37,10 @@ pub struct ManageMockDataInput {
     pub operation: Operation,
     /// The spec's path template of the endpoint, e.g. /pets/{petId}.
     pub endpoint_path: Option<String>,
+    /// On a GraphQL mock, the schema coordinate to change instead of an endpoint, e.g. Query.user or User.email: update_response serves response_data (the field's value, null included), errors, delay_ms; reset clears it. Scenario entries take coordinates as keys too.
+    pub coordinate: Option<String>,
+    /// On a GraphQL mock, the errors the coordinate answers: [{"message": .., "extensions": {..}}].
+    pub errors: Option<Vec<Value>>,
     /// The endpoint's HTTP method.
     #[tool_input(default = "GET")]
     pub method: String,
@@ -94,6 +98,24 @@ async fn manage(arguments: JsonObject) -> ToolResult<CallToolResult> {
     };
     let method = input.method.trim().to_ascii_uppercase();
     let (changed, result) = match input.operation {
+        Operation::UpdateResponse if input.coordinate.is_some() => {
+            let coordinate = required(&input.coordinate, "coordinate", "update_response")?;
+            let mut body = json!({"coordinate": coordinate});
+            if let Some(data) = &input.response_data {
+                body["data"] = data.clone();
+            }
+            if let Some(errors) = &input.errors {
+                body["errors"] = json!(errors);
+            }
+            if let Some(delay) = input.delay_ms {
+                body["delay_ms"] = json!(delay);
+            }
+            let result = call("POST", "mock-data/responses".into(), vec![], Some(body)).await?;
+            (
+                format!("{coordinate} now answers with the override"),
+                result,
+            )
+        }
         Operation::UpdateResponse => {
             let path = required(&input.endpoint_path, "endpoint_path", "update_response")?;
             let mut body = json!({"method": method, "path": path});
@@ -167,9 +189,10 @@ async fn manage(arguments: JsonObject) -> ToolResult<CallToolResult> {
             (format!("deleted scenario {name:?}"), result)
         }
         Operation::Reset => {
-            let query = match &input.endpoint_path {
-                Some(path) => vec![("method", method.clone()), ("path", path.clone())],
-                None => vec![],
+            let query = match (&input.coordinate, &input.endpoint_path) {
+                (Some(coordinate), _) => vec![("coordinate", coordinate.clone())],
+                (None, Some(path)) => vec![("method", method.clone()), ("path", path.clone())],
+                (None, None) => vec![],
             };
             let cleared = call("DELETE", "mock-data/responses".into(), query, None).await?;
             let deactivated = call(

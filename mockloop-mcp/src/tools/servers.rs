@@ -20,7 +20,7 @@ use crate::error::argument_error;
 /// Start a mock server and return once it answers: from a spec (its mock folder is generated first) or a generated mock folder.
 #[derive(Debug, ToolInput, Deserialize)]
 pub struct StartMockServerInput {
-    /// A spec (OpenAPI, Swagger or Postman Collection; path or http(s) URL) to generate the mock from; or give mock_dir.
+    /// A spec (OpenAPI, Swagger, Postman Collection, HAR recording or GraphQL schema; path or http(s) URL) to generate the mock from; or give mock_dir.
     pub spec_url_or_path: Option<String>,
     /// A generated mock's folder (the one with mockloop.json).
     pub mock_dir: Option<String>,

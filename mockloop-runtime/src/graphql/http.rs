@@ -11,7 +11,7 @@ use apollo_compiler::response::JsonMap;
 use serde_json::{Map, Value, json};
 
 use super::data::MAX_DEPTH;
-use super::resolve::{Context, Store, World};
+use super::resolve::{Context, ERROR_MARK, Store, World};
 
 /// The modern response media type.
 pub(crate) const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -49,6 +49,7 @@ struct Params {
 pub(crate) fn handle(
     world: &World,
     store: Option<&dyn Store>,
+    configured: Option<&dyn Fn(&str) -> Option<Value>>,
     request: &HttpRequest<'_>,
 ) -> HttpReply {
     let Some(media_type) = response_media_type(request.accept) else {
@@ -133,7 +134,7 @@ pub(crate) fn handle(
         Ok(map) => map,
         Err(err) => return labelled(request_error(&format!("variables: {err}"))),
     };
-    let context = Context::new(world, store);
+    let context = Context::new(world, store, configured);
     let root = world.root(operation.object_type().as_str(), &context);
     let executed = Execution::new(&world.schema, &document)
         .operation(operation)
@@ -148,10 +149,8 @@ pub(crate) fn handle(
                 serde_json::to_value(&response.data).unwrap_or(Value::Null),
             );
             if !response.errors.is_empty() {
-                body.insert(
-                    "errors".to_owned(),
-                    serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-                );
+                let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
+                body.insert("errors".to_owned(), field_errors(errors));
             }
             labelled(reply(200, media_type, Value::Object(body)))
         }
@@ -166,6 +165,29 @@ pub(crate) fn handle(
             labelled(reply(status, media_type, json!({ "errors": [error] })))
         }
     }
+}
+
+/// Field errors as the resolvers meant them: without the executor's
+/// `resolver error: ` prefix, and an override's error object (message and
+/// extensions) restored.
+fn field_errors(mut errors: Value) -> Value {
+    for error in errors.as_array_mut().into_iter().flatten() {
+        let Some(message) = error.get("message").and_then(Value::as_str) else {
+            continue;
+        };
+        let message = message.strip_prefix("resolver error: ").unwrap_or(message);
+        if let Some(given) = message.strip_prefix(ERROR_MARK) {
+            if let Ok(Value::Object(given)) = serde_json::from_str::<Value>(given) {
+                error["message"] = given.get("message").cloned().unwrap_or(Value::Null);
+                if let Some(extensions) = given.get("extensions").filter(|e| e.is_object()) {
+                    error["extensions"] = extensions.clone();
+                }
+            }
+        } else {
+            error["message"] = Value::String(message.to_owned());
+        }
+    }
+    errors
 }
 
 /// `query GetUser`, `mutation`, ...: how the log names an operation.

@@ -34,6 +34,10 @@ use super::data::{DEFAULT_LIST, MAX_LIST, MAX_VALUES, TOTAL};
 use super::fnv;
 use super::shape::Shape;
 
+/// Starts a field error's message that is an override's error object
+/// (`{message, extensions}` as JSON), which `http` turns back into one.
+pub(crate) const ERROR_MARK: char = '\u{1}';
+
 /// Arguments that set a list's length, and its start.
 const LENGTH_ARGS: &[&str] = &[
     "first",
@@ -120,14 +124,21 @@ impl World {
 pub(crate) struct Context<'w> {
     pub world: &'w World,
     pub store: Option<&'w dyn Store>,
+    /// The override or scenario entry of a coordinate (`Query.user`).
+    pub configured: Option<&'w dyn Fn(&str) -> Option<Value>>,
     values: Cell<usize>,
 }
 
 impl<'w> Context<'w> {
-    pub(crate) fn new(world: &'w World, store: Option<&'w dyn Store>) -> Self {
+    pub(crate) fn new(
+        world: &'w World,
+        store: Option<&'w dyn Store>,
+        configured: Option<&'w dyn Fn(&str) -> Option<Value>>,
+    ) -> Self {
         Self {
             world,
             store,
+            configured,
             values: Cell::new(0),
         }
     }
@@ -203,6 +214,8 @@ pub(crate) struct Obj<'w> {
     index: u64,
     id: Option<String>,
     overlay: Option<Map<String, Value>>,
+    /// Data an override gave this object (fields it leaves out are generated).
+    fixed: Option<Map<String, Value>>,
     kind: Kind<'w>,
 }
 
@@ -220,6 +233,7 @@ impl<'w> Obj<'w> {
             index,
             id,
             overlay,
+            fixed: None,
             kind: Kind::Plain,
         }
     }
@@ -547,6 +561,48 @@ impl<'w> Obj<'w> {
         }
     }
 
+    /// The value an override's `data` gives a field of type `ty`.
+    fn from_json<'a>(&self, value: &Value, ty: &ast::Type) -> ResolvedValue<'a>
+    where
+        'w: 'a,
+    {
+        let world = self.world();
+        let named = ty.inner_named_type().as_str();
+        match (ty, value) {
+            (_, Value::Null) => ResolvedValue::null(),
+            (ast::Type::List(inner) | ast::Type::NonNullList(inner), Value::Array(items)) => {
+                let items: Vec<ResolvedValue<'a>> =
+                    items.iter().map(|item| self.from_json(item, inner)).collect();
+                ResolvedValue::list(items)
+            }
+            (_, Value::Object(map))
+                if !matches!(
+                    world.schema.types.get(named),
+                    Some(ExtendedType::Scalar(_) | ExtendedType::Enum(_))
+                ) =>
+            {
+                let concrete = map
+                    .get("__typename")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| match world.shape.possible_types(named) {
+                        Some(types) => types.first().cloned(),
+                        None => Some(named.to_owned()),
+                    })
+                    .unwrap_or_default();
+                let index = map
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(decode_id)
+                    .map_or(0, |(_, index)| index);
+                let mut obj = Obj::plain(self.context, concrete, index, None, None);
+                obj.fixed = Some(map.clone());
+                ResolvedValue::object(obj)
+            }
+            _ => leaf_result(value, ty),
+        }
+    }
+
     fn mutation<'a>(
         &'a self,
         field: &str,
@@ -660,6 +716,35 @@ impl ObjectValue for Obj<'_> {
         self.context.spend(1)?;
         let field = info.field_name();
         let ty = &info.field_definition().ty;
+        if let Some(configured) = self.context.configured
+            && let Some(config) = configured(&format!("{}.{field}", self.ty))
+        {
+            if let Some(delay) = config.get("delay_ms").and_then(Value::as_f64) {
+                std::thread::sleep(std::time::Duration::from_secs_f64(delay / 1000.0));
+            }
+            if let Some(rate) = config.get("error_rate").and_then(Value::as_f64)
+                && rand::random::<f64>() < rate
+            {
+                return Err(FieldError {
+                    message: "error injected by mockloop (error_rate)".to_owned(),
+                });
+            }
+            if let Some(error) = config
+                .get("errors")
+                .and_then(Value::as_array)
+                .and_then(|errors| errors.first())
+            {
+                return Err(FieldError {
+                    message: format!("{ERROR_MARK}{error}"),
+                });
+            }
+            if let Some(data) = config.get("data") {
+                return Ok(self.from_json(data, ty));
+            }
+        }
+        if let Some(value) = self.fixed.as_ref().and_then(|fixed| fixed.get(field)) {
+            return Ok(self.from_json(value, ty));
+        }
         let args: Map<String, Value> = serde_json::to_value(info.arguments())
             .ok()
             .and_then(|v| v.as_object().cloned())

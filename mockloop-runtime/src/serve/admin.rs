@@ -11,6 +11,7 @@ use super::engine::Mock;
 use super::request::Incoming;
 use super::respond::Reply;
 use super::router::Own;
+use crate::graphql::behaviour as graphql_behaviour;
 use crate::logs::{LogFilter, LogStore, MAX_LIMIT, RequestLog, database_schema_version};
 
 const MAX_BODY: usize = 1_000_000;
@@ -256,7 +257,7 @@ async fn dispatch(mock: &Arc<Mock>, own: Own, request: &Incoming) -> Result<Repl
             &json!({"scenarios": state.list_scenarios()?, "active": state.active_name()}),
         ),
         Own::ScenarioCreate => {
-            let scenario = validate_scenario(catalog, &json_body(request)?, None)?;
+            let scenario = validate_scenario(catalog, mock.graphql.as_deref(), &json_body(request)?, None)?;
             Reply::json(201, &state.create_scenario(&scenario)?)
         }
         Own::ScenarioActive => {
@@ -282,7 +283,7 @@ async fn dispatch(mock: &Arc<Mock>, own: Own, request: &Incoming) -> Result<Repl
                     "the body's name differs from the one in the path",
                 ));
             }
-            let scenario = validate_scenario(catalog, &raw, Some(&name))?;
+            let scenario = validate_scenario(catalog, mock.graphql.as_deref(), &raw, Some(&name))?;
             Reply::json(200, &state.replace_scenario(&scenario)?)
         }
         Own::ScenarioDelete => {
@@ -298,6 +299,20 @@ async fn dispatch(mock: &Arc<Mock>, own: Own, request: &Incoming) -> Result<Repl
         Own::OverridesList => Reply::json(200, &json!({"overrides": state.list_overrides()})),
         Own::OverrideSet => {
             let raw = json_body(request)?;
+            if let (Some(world), Some(object)) = (&mock.graphql, raw.as_object())
+                && object.contains_key("coordinate")
+            {
+                let key = graphql_behaviour::coordinate(world, &object["coordinate"])
+                    .map_err(InputError::new)?;
+                let rest: Map<String, Value> = object
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "coordinate")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let config = graphql_behaviour::validate(&Value::Object(rest), &key)
+                    .map_err(InputError::new)?;
+                return Ok(Reply::json(201, &state.set_override(&key, config)?));
+            }
             let object = raw.as_object().ok_or_else(|| {
                 InputError::new("expected a JSON object {method, path, status_code, ...}")
             })?;
@@ -319,7 +334,15 @@ async fn dispatch(mock: &Arc<Mock>, own: Own, request: &Incoming) -> Result<Repl
         }
         Own::OverridesClear => {
             let (method, path) = (request.query_last("method"), request.query_last("path"));
+            let coordinate = request.query_last("coordinate");
             let key = match (method, path) {
+                (None, None) if coordinate.is_some() => {
+                    let world = mock.graphql.as_ref().ok_or_else(|| {
+                        InputError::new("coordinate: this mock is not a GraphQL mock")
+                    })?;
+                    let raw = Value::String(coordinate.unwrap_or_default().to_owned());
+                    Some(graphql_behaviour::coordinate(world, &raw).map_err(InputError::new)?)
+                }
                 (None, None) => None,
                 _ => Some(endpoint_key(
                     catalog,

@@ -3,6 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::catalog::Catalog;
+use crate::graphql::behaviour as graphql_behaviour;
+use crate::graphql::resolve::World;
 
 const FIELDS: [&str; 5] = ["status_code", "body", "headers", "delay_ms", "error_rate"];
 const MAX_DELAY_MS: f64 = 120_000.0;
@@ -146,6 +148,7 @@ pub(crate) struct Scenario {
 /// Checks `{name, description, endpoints, storage}`.
 pub(crate) fn validate_scenario(
     catalog: &Catalog,
+    graphql: Option<&World>,
     raw: &Value,
     name: Option<&str>,
 ) -> Result<Scenario, InputError> {
@@ -193,8 +196,16 @@ pub(crate) fn validate_scenario(
     };
     let mut clean = Map::new();
     for (key, value) in &endpoints {
+        let place = format!("endpoints[{}]", repr(key));
+        if let Some(world) = graphql.filter(|_| graphql_behaviour::is_coordinate(key)) {
+            let coordinate = graphql_behaviour::coordinate(world, &Value::String(key.clone()))
+                .map_err(InputError::new)?;
+            let behaviour = graphql_behaviour::validate(value, &place).map_err(InputError::new)?;
+            clean.insert(coordinate, Value::Object(behaviour));
+            continue;
+        }
         let endpoint = endpoint_key(catalog, &Value::String(key.clone()))?;
-        let behaviour = validate(value, &format!("endpoints[{}]", repr(key)))?;
+        let behaviour = validate(value, &place)?;
         clean.insert(endpoint, Value::Object(behaviour));
     }
     let storage = match object.get("storage") {

@@ -49,9 +49,16 @@ pub(crate) async fn answer(
         let store = SqlStore { state: &mock.state };
         let stateful = mock.storage_active();
         let store: Option<&dyn Store> = if stateful { Some(&store) } else { None };
+        let state = &mock.state;
+        let configured = |coordinate: &str| {
+            state
+                .override_of(coordinate)
+                .or_else(|| state.scenario_behaviour(coordinate))
+        };
         handle(
             &world,
             store,
+            Some(&configured),
             &HttpRequest {
                 method: &method,
                 query: &query,

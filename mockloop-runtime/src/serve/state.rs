@@ -467,11 +467,18 @@ fn no_scenario(name: &str) -> InputError {
 }
 
 fn describe_override(key: &str, config: &Value) -> Value {
-    let (method, path) = key.split_once(' ').unwrap_or((key, ""));
     let mut out = Map::new();
     out.insert("endpoint".to_owned(), json!(key));
-    out.insert("method".to_owned(), json!(method));
-    out.insert("path".to_owned(), json!(path));
+    match key.split_once(' ') {
+        Some((method, path)) => {
+            out.insert("method".to_owned(), json!(method));
+            out.insert("path".to_owned(), json!(path));
+        }
+        // A GraphQL mock's schema coordinate (`Query.user`).
+        None => {
+            out.insert("coordinate".to_owned(), json!(key));
+        }
+    }
     if let Value::Object(config) = config {
         out.extend(config.clone());
     }

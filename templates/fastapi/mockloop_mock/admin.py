@@ -133,7 +133,9 @@ def create_router(writer: LogWriter | None, started: float) -> APIRouter:
     @router.delete("/mock-data/responses")
     async def clear_overrides(request: Request) -> JSONResponse:
         query = request.query_params
-        cleared = overrides.STORE.clear(query.get("method"), query.get("path"))
+        cleared = overrides.STORE.clear(
+            query.get("method"), query.get("path"), query.get("coordinate")
+        )
         return JSONResponse({"cleared": cleared})
 
     @router.get("/info")

@@ -22,7 +22,9 @@ both engines answer a query with the same data:
 import base64
 import binascii
 import json
+import random
 import sqlite3
+import time
 from typing import Any
 
 from graphql import (
@@ -38,7 +40,7 @@ from graphql import (
     is_object_type,
 )
 
-from mockloop_mock import database, scenarios, settings
+from mockloop_mock import database, overrides, scenarios, settings
 
 DATA: dict[str, Any] = settings.load_json(settings.DATA_DIR / "graphql.json")
 LIMITS: dict[str, int] = DATA["limits"]
@@ -206,7 +208,7 @@ class Context:
 class Obj:
     """An object of the response."""
 
-    __slots__ = ("extra", "id", "index", "kind", "overlay", "type_name")
+    __slots__ = ("extra", "fixed", "id", "index", "kind", "overlay", "type_name")
 
     def __init__(
         self,
@@ -223,6 +225,8 @@ class Obj:
         self.overlay = overlay
         self.kind = kind
         self.extra = extra or {}
+        # Data an override gave this object (fields it leaves out are generated).
+        self.fixed: dict[str, Any] | None = None
 
     def identity(self) -> str:
         return self.id if self.id is not None else canonical_id(self.type_name, self.index)
@@ -670,10 +674,55 @@ def resolve_mutation(
     )
 
 
+def from_json(value: Any, return_type: Any) -> Any:
+    """The value an override's ``data`` gives a field of ``return_type``."""
+    if value is None:
+        return None
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    if is_list_type(nullable) and isinstance(value, list):
+        return [from_json(item, nullable.of_type) for item in value]
+    named = get_named_type(return_type)
+    if isinstance(value, dict) and not is_leaf_type(named):
+        concrete = value.get("__typename")
+        if not isinstance(concrete, str):
+            possible = POSSIBLE.get(named.name)
+            concrete = named.name if possible is None else (possible[0] if possible else "")
+        decoded = decode_id(value["id"]) if isinstance(value.get("id"), str) else None
+        obj = Obj(concrete, decoded[1] if decoded is not None else 0)
+        obj.fixed = value
+        return obj
+    return value
+
+
+def configured(coordinate: str) -> dict[str, Any] | None:
+    """The override, or else the active scenario's entry, of a coordinate."""
+    found = overrides.STORE.behaviour(coordinate)
+    return found if found is not None else scenarios.STORE.behaviour(coordinate)
+
+
 def resolve(obj: Obj, info: GraphQLResolveInfo, **args: Any) -> Any:
     """The field resolver for every field of the schema."""
     context: Context = info.context
     context.spend(1)
+    config = configured(f"{obj.type_name}.{info.field_name}")
+    if config is not None:
+        delay = config.get("delay_ms")
+        if delay is not None:
+            time.sleep(delay / 1000.0)
+        rate = config.get("error_rate")
+        if rate is not None and random.random() < rate:
+            raise GraphQLError("error injected by mockloop (error_rate)")
+        errors = config.get("errors")
+        if errors:
+            extensions = errors[0].get("extensions")
+            raise GraphQLError(
+                errors[0]["message"],
+                extensions=extensions if isinstance(extensions, dict) else None,
+            )
+        if "data" in config:
+            return from_json(config["data"], info.return_type)
+    if obj.fixed is not None and info.field_name in obj.fixed:
+        return from_json(obj.fixed[info.field_name], info.return_type)
     if obj.kind == "plain":
         if obj.type_name == MUTATION_ROOT:
             return resolve_mutation(context, obj, info, args)

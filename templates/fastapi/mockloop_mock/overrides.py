@@ -7,7 +7,7 @@ mock, and is stored in SQLite, so it survives a restart.
 import json
 from typing import Any
 
-from mockloop_mock import behaviour, database
+from mockloop_mock import behaviour, database, settings
 from mockloop_mock.behaviour import InputError
 from mockloop_mock.scenarios import now
 
@@ -16,6 +16,10 @@ TARGET_FIELDS = {"method", "path"}
 
 def split_request(raw: object) -> tuple[str, dict[str, Any]]:
     """``{method, path, ...behaviour}`` → (operation key, behaviour)."""
+    if isinstance(raw, dict) and "coordinate" in raw and "graphql" in settings.MANIFEST:
+        key = behaviour.coordinate_key(raw["coordinate"])
+        rest = {k: v for k, v in raw.items() if k != "coordinate"}
+        return key, behaviour.validate_graphql(rest, key)
     if not isinstance(raw, dict):
         raise InputError("expected a JSON object {method, path, status_code, ...}")
     method, path = raw.get("method"), raw.get("path")
@@ -55,8 +59,18 @@ class OverrideStore(database.SqliteStore):
         self.active[key] = config
         return self._describe(key)
 
-    def clear(self, method: str | None, path: str | None) -> int:
-        """Clears one endpoint's override, or all of them; returns how many."""
+    def clear(
+        self, method: str | None, path: str | None, coordinate: str | None = None
+    ) -> int:
+        """Clears one endpoint's (or coordinate's) override, or all of them;
+        returns how many."""
+        if method is None and path is None and coordinate is not None:
+            if "graphql" not in settings.MANIFEST:
+                raise InputError("coordinate: this mock is not a GraphQL mock")
+            key = behaviour.coordinate_key(coordinate)
+            self.db.execute("DELETE FROM response_overrides WHERE endpoint = ?", (key,))
+            self.changed()
+            return 1 if self.active.pop(key, None) is not None else 0
         if method is None and path is None:
             count = len(self.active)
             self.db.execute("DELETE FROM response_overrides")
@@ -73,6 +87,9 @@ class OverrideStore(database.SqliteStore):
         return self.active.get(key)
 
     def _describe(self, key: str) -> dict[str, Any]:
+        if " " not in key:
+            # A GraphQL mock's schema coordinate (``Query.user``).
+            return {"endpoint": key, "coordinate": key, **self.active[key]}
         method, path = key.split(" ", 1)
         return {"endpoint": key, "method": method, "path": path, **self.active[key]}
 

@@ -39,10 +39,10 @@ def validate_scenario(raw: object, name: str | None = None) -> dict[str, Any]:
     endpoints = raw.get("endpoints", {})
     if not isinstance(endpoints, dict):
         raise InputError("endpoints: expected an object keyed by 'METHOD /path'")
-    clean = {
-        behaviour.endpoint_key(key): behaviour.validate(value, f"endpoints[{key!r}]")
+    clean = dict(
+        behaviour.entry(key, value, f"endpoints[{key!r}]")
         for key, value in endpoints.items()
-    }
+    )
     storage = raw.get("storage", False)
     if not isinstance(storage, bool):
         raise InputError("storage: expected true or false")
