@@ -21,6 +21,7 @@ on_both_engines!(
     every_schema_passes_the_client_check,
     http_rules_hold,
     stateful_round_trip,
+    coordinates_are_overridden,
 );
 
 fn edge_cases() -> PathBuf {
@@ -364,6 +365,72 @@ fn stateful_round_trip(engine: Engine) {
             .contains("no Book"),
         "{again}"
     );
+}
+
+fn admin(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let request = reqwest::blocking::Client::new()
+        .request(method, format!("{base}/admin/api/mock-data/{path}"));
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    let response = request.send().unwrap();
+    (response.status().as_u16(), response.json().unwrap())
+}
+
+fn coordinates_are_overridden(engine: Engine) {
+    use reqwest::Method;
+    let mock = generate(&edge_cases());
+    let server = start(&mock, engine, &[]);
+    let base = server.url();
+    let set = |body: Value| admin(&base, Method::POST, "responses", Some(body));
+    let locked = json!({"coordinate": "Query.book", "errors": [{"message": "Book is locked", "extensions": {"code": "LOCKED"}}]});
+    assert_eq!(set(locked).0, 201);
+    assert_eq!(set(json!({"coordinate": "Book.title", "data": "Fixed title"})).0, 201);
+    let given = json!({"coordinate": "Query.randomBook", "data": {"isbn": "given", "author": {"name": "Ann"}}});
+    assert_eq!(set(given).0, 201);
+    assert_eq!(set(json!({"coordinate": "Query.featured", "data": null})).0, 201);
+    let (status, refused) = set(json!({"coordinate": "Query.nope", "data": 1}));
+    assert_eq!((status, &refused["error"]), (400, &json!("no field Query.nope in this schema")));
+    let (status, refused) = set(json!({"coordinate": "Query.book", "errors": [{"text": "x"}]}));
+    assert_eq!(status, 400, "{refused}");
+
+    let (_, _, answer) = post(
+        &base,
+        &json!({"query": "{ book(id: \"b\") { id } books(limit: 2) { title } randomBook { isbn title author { name email } } featured { createdAt } }"}),
+        "application/json",
+    );
+    assert_eq!(answer["errors"][0]["message"], "Book is locked", "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"], json!({"code": "LOCKED"}));
+    assert_eq!(answer["errors"][0]["path"], json!(["book"]));
+    let data = &answer["data"];
+    assert_eq!(data["book"], Value::Null);
+    assert_eq!(data["books"], json!([{"title": "Fixed title"}, {"title": "Fixed title"}]));
+    assert_eq!(data["randomBook"]["isbn"], "given");
+    assert_eq!(data["randomBook"]["author"]["name"], "Ann");
+    assert!(data["randomBook"]["author"]["email"].is_string(), "generated where not given");
+    assert_eq!(data["featured"], Value::Null);
+
+    let (status, listed) = admin(&base, Method::GET, "responses", None);
+    assert_eq!(status, 200);
+    assert_eq!(listed["overrides"].as_array().unwrap().len(), 4, "{listed}");
+    let (_, cleared) = admin(&base, Method::DELETE, "responses?coordinate=Query.book", None);
+    assert_eq!(cleared["cleared"], 1);
+    assert_eq!(admin(&base, Method::DELETE, "responses", None).1["cleared"], 3);
+
+    // A scenario addresses coordinates too.
+    let scenario = json!({"name": "flaky", "endpoints": {"Query.bookCount": {"data": 7}, "Mutation.deleteBook": {"error_rate": 1}}});
+    assert_eq!(admin(&base, Method::POST, "scenarios", Some(scenario)).0, 201);
+    assert_eq!(admin(&base, Method::POST, "scenarios/flaky/activate", Some(json!({}))).0, 200);
+    let (_, _, answer) = post(&base, &json!({"query": "{ bookCount }"}), "application/json");
+    assert_eq!(answer["data"]["bookCount"], 7);
+    let (_, _, answer) = post(
+        &base,
+        &json!({"query": "mutation { deleteBook(id: \"x\") }"}),
+        "application/json",
+    );
+    assert_eq!(answer["data"], Value::Null, "{answer}");
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("error_rate"));
 }
 
 /// The same queries get the same data from both engines, on one folder.
