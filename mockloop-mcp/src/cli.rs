@@ -114,7 +114,7 @@ pub struct FeatureFlags {
     pub no_storage: bool,
 }
 
-/// How a HAR recording given as the spec is read.
+/// How a HAR recording or a GraphQL schema given as the spec is read.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ImportFlags {
     /// For a HAR recording: the origin the mock serves, e.g. https://api.example.com (default: the one most requests went to).
@@ -123,6 +123,9 @@ pub struct ImportFlags {
     /// For a HAR recording: keep static assets, pages, analytics and preflights.
     #[arg(long)]
     pub keep_noise: bool,
+    /// For a GraphQL schema: the credential the mock asks for, bearer, api-key (header X-API-Key) or api-key:<Header-Name>; its mock secret is in mockloop.json.
+    #[arg(long, value_name = "KIND")]
+    pub graphql_auth: Option<String>,
 }
 
 impl ImportFlags {
@@ -131,6 +134,7 @@ impl ImportFlags {
         ImportOptions {
             har_origin: self.origin.clone(),
             har_keep_noise: self.keep_noise,
+            graphql_auth: self.graphql_auth.clone(),
         }
     }
 }

@@ -115,6 +115,9 @@ pub struct ImportOptions {
     /// Keep what a HAR recording has besides API calls (assets, pages,
     /// analytics, preflights).
     pub har_keep_noise: bool,
+    /// The credential a GraphQL mock asks for: `bearer`, `api-key` (in
+    /// `X-API-Key`) or `api-key:<Header-Name>`; `None` leaves it open.
+    pub graphql_auth: Option<String>,
 }
 
 /// Loads a spec from a file path or an http(s) URL and normalises it.
@@ -129,11 +132,11 @@ pub fn load_spec_with(input: &str, import: &ImportOptions) -> Result<LoadedSpec>
         && path.is_dir()
     {
         let sources = graphql::load::read_folder(path)?;
-        return load_graphql(input, &location, sources);
+        return load_graphql(input, &location, sources, import);
     }
     let text = location.read()?;
     if let Some(source) = graphql::load::detect(input, &text)? {
-        return load_graphql(input, &location, vec![source]);
+        return load_graphql(input, &location, vec![source], import);
     }
     load(&text, input, &location, import)
 }
@@ -144,14 +147,27 @@ fn load_graphql(
     input: &str,
     location: &Location,
     sources: Vec<graphql::load::SdlSource>,
+    import: &ImportOptions,
 ) -> Result<LoadedSpec> {
+    let auth = import
+        .graphql_auth
+        .as_deref()
+        .map(graphql::wrapper::Auth::parse)
+        .transpose()
+        .map_err(|reason| crate::error::Error::InvalidArgument {
+            name: "graphql_auth".to_owned(),
+            reason,
+        })?;
     let schema = graphql::load::build(&sources)?;
     let description = schema
         .schema_definition
         .description
         .as_ref()
         .map(|d| d.to_string());
-    let wrapper = graphql::wrapper::document(input, &sources, description.as_deref());
+    let mut wrapper = graphql::wrapper::document(input, &sources, description.as_deref());
+    if let Some(auth) = auth {
+        auth.apply(&mut wrapper);
+    }
     load_parsed(wrapper, input, location, Vec::new())
 }
 

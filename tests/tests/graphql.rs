@@ -22,6 +22,7 @@ on_both_engines!(
     http_rules_hold,
     stateful_round_trip,
     coordinates_are_overridden,
+    auth_given_at_generation_is_enforced,
 );
 
 fn edge_cases() -> PathBuf {
@@ -386,12 +387,21 @@ fn coordinates_are_overridden(engine: Engine) {
     let set = |body: Value| admin(&base, Method::POST, "responses", Some(body));
     let locked = json!({"coordinate": "Query.book", "errors": [{"message": "Book is locked", "extensions": {"code": "LOCKED"}}]});
     assert_eq!(set(locked).0, 201);
-    assert_eq!(set(json!({"coordinate": "Book.title", "data": "Fixed title"})).0, 201);
+    assert_eq!(
+        set(json!({"coordinate": "Book.title", "data": "Fixed title"})).0,
+        201
+    );
     let given = json!({"coordinate": "Query.randomBook", "data": {"isbn": "given", "author": {"name": "Ann"}}});
     assert_eq!(set(given).0, 201);
-    assert_eq!(set(json!({"coordinate": "Query.featured", "data": null})).0, 201);
+    assert_eq!(
+        set(json!({"coordinate": "Query.featured", "data": null})).0,
+        201
+    );
     let (status, refused) = set(json!({"coordinate": "Query.nope", "data": 1}));
-    assert_eq!((status, &refused["error"]), (400, &json!("no field Query.nope in this schema")));
+    assert_eq!(
+        (status, &refused["error"]),
+        (400, &json!("no field Query.nope in this schema"))
+    );
     let (status, refused) = set(json!({"coordinate": "Query.book", "errors": [{"text": "x"}]}));
     assert_eq!(status, 400, "{refused}");
 
@@ -405,24 +415,54 @@ fn coordinates_are_overridden(engine: Engine) {
     assert_eq!(answer["errors"][0]["path"], json!(["book"]));
     let data = &answer["data"];
     assert_eq!(data["book"], Value::Null);
-    assert_eq!(data["books"], json!([{"title": "Fixed title"}, {"title": "Fixed title"}]));
+    assert_eq!(
+        data["books"],
+        json!([{"title": "Fixed title"}, {"title": "Fixed title"}])
+    );
     assert_eq!(data["randomBook"]["isbn"], "given");
     assert_eq!(data["randomBook"]["author"]["name"], "Ann");
-    assert!(data["randomBook"]["author"]["email"].is_string(), "generated where not given");
+    assert!(
+        data["randomBook"]["author"]["email"].is_string(),
+        "generated where not given"
+    );
     assert_eq!(data["featured"], Value::Null);
 
     let (status, listed) = admin(&base, Method::GET, "responses", None);
     assert_eq!(status, 200);
     assert_eq!(listed["overrides"].as_array().unwrap().len(), 4, "{listed}");
-    let (_, cleared) = admin(&base, Method::DELETE, "responses?coordinate=Query.book", None);
+    let (_, cleared) = admin(
+        &base,
+        Method::DELETE,
+        "responses?coordinate=Query.book",
+        None,
+    );
     assert_eq!(cleared["cleared"], 1);
-    assert_eq!(admin(&base, Method::DELETE, "responses", None).1["cleared"], 3);
+    assert_eq!(
+        admin(&base, Method::DELETE, "responses", None).1["cleared"],
+        3
+    );
 
     // A scenario addresses coordinates too.
     let scenario = json!({"name": "flaky", "endpoints": {"Query.bookCount": {"data": 7}, "Mutation.deleteBook": {"error_rate": 1}}});
-    assert_eq!(admin(&base, Method::POST, "scenarios", Some(scenario)).0, 201);
-    assert_eq!(admin(&base, Method::POST, "scenarios/flaky/activate", Some(json!({}))).0, 200);
-    let (_, _, answer) = post(&base, &json!({"query": "{ bookCount }"}), "application/json");
+    assert_eq!(
+        admin(&base, Method::POST, "scenarios", Some(scenario)).0,
+        201
+    );
+    assert_eq!(
+        admin(
+            &base,
+            Method::POST,
+            "scenarios/flaky/activate",
+            Some(json!({}))
+        )
+        .0,
+        200
+    );
+    let (_, _, answer) = post(
+        &base,
+        &json!({"query": "{ bookCount }"}),
+        "application/json",
+    );
     assert_eq!(answer["data"]["bookCount"], 7);
     let (_, _, answer) = post(
         &base,
@@ -430,7 +470,49 @@ fn coordinates_are_overridden(engine: Engine) {
         "application/json",
     );
     assert_eq!(answer["data"], Value::Null, "{answer}");
-    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("error_rate"));
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("error_rate")
+    );
+}
+
+fn auth_given_at_generation_is_enforced(engine: Engine) {
+    let import = mockloop_runtime::ImportOptions {
+        graphql_auth: Some("api-key:X-Token".to_owned()),
+        ..Default::default()
+    };
+    let options = RenderOptions::default().with_import(import);
+    let mock = GeneratedMock::new(&edge_cases().to_string_lossy(), &options).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(mock.dir.join("mockloop.json")).unwrap())
+            .unwrap();
+    let key = manifest["auth"]["api_keys"]["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let server = start(&mock, engine, &[]);
+    let client = reqwest::blocking::Client::new();
+    let ask = |token: Option<&str>| {
+        let request = client
+            .post(format!("{}/graphql", server.url()))
+            .json(&json!({"query": "{ bookCount }"}));
+        let request = match token {
+            Some(token) => request.header("X-Token", token),
+            None => request,
+        };
+        let response = request.send().unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<Value>().unwrap(),
+        )
+    };
+    assert_eq!(ask(None).0, 401);
+    assert_eq!(ask(Some("wrong")).0, 401);
+    let (status, body) = ask(Some(&key));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["bookCount"].is_i64());
 }
 
 /// The same queries get the same data from both engines, on one folder.

@@ -46,6 +46,8 @@ pub struct GenerateMockInput {
     pub har_origin: Option<String>,
     /// For a HAR recording: keep static assets, pages, analytics and preflights (default false).
     pub har_keep_noise: Option<bool>,
+    /// For a GraphQL schema: the credential the mock asks for, "bearer", "api-key" (header X-API-Key) or "api-key:<Header-Name>" (default: none); its mock secret is in mockloop.json.
+    pub graphql_auth: Option<String>,
 }
 
 /// How to run the generated mock.
@@ -99,6 +101,7 @@ async fn generate(arguments: JsonObject) -> ToolResult<CallToolResult> {
         .with_import(ImportOptions {
             har_origin: input.har_origin.clone(),
             har_keep_noise: input.har_keep_noise.unwrap_or(false),
+            graphql_auth: input.graphql_auth.clone(),
         })
         .with_port(input.business_port)
         .with_admin_port(input.admin_port)

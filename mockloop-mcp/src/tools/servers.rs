@@ -49,6 +49,8 @@ pub struct StartMockServerInput {
     pub har_origin: Option<String>,
     /// For a HAR recording: keep static assets, pages, analytics and preflights (default false).
     pub har_keep_noise: Option<bool>,
+    /// For a GraphQL schema: the credential the mock asks for, "bearer", "api-key" (header X-API-Key) or "api-key:<Header-Name>" (default: none); its mock secret is in mockloop.json.
+    pub graphql_auth: Option<String>,
 }
 
 /// Which server: give one of url, port, mock_dir or pid.
@@ -221,6 +223,7 @@ async fn start_body(
         import: ImportOptions {
             har_origin: input.har_origin.clone(),
             har_keep_noise: input.har_keep_noise.unwrap_or(false),
+            graphql_auth: input.graphql_auth.clone(),
         },
     };
     let progress = Progress::new("start_mock_server", context.as_ref());

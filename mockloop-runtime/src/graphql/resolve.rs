@@ -571,8 +571,10 @@ impl<'w> Obj<'w> {
         match (ty, value) {
             (_, Value::Null) => ResolvedValue::null(),
             (ast::Type::List(inner) | ast::Type::NonNullList(inner), Value::Array(items)) => {
-                let items: Vec<ResolvedValue<'a>> =
-                    items.iter().map(|item| self.from_json(item, inner)).collect();
+                let items: Vec<ResolvedValue<'a>> = items
+                    .iter()
+                    .map(|item| self.from_json(item, inner))
+                    .collect();
                 ResolvedValue::list(items)
             }
             (_, Value::Object(map))

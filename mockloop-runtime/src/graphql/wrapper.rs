@@ -126,3 +126,77 @@ fn title_word(input: &str) -> String {
             .unwrap_or_default()
     }
 }
+
+/// The credential a GraphQL mock asks for (given at generation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// An API key in a header.
+    ApiKey(String),
+}
+
+impl Auth {
+    /// `bearer`, `api-key` (header `X-API-Key`) or `api-key:<Header-Name>`.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("bearer") {
+            return Ok(Self::Bearer);
+        }
+        let lower = text.to_ascii_lowercase();
+        let Some(rest) = lower
+            .strip_prefix("api-key")
+            .map(|_| &text["api-key".len()..])
+        else {
+            return Err(format!(
+                "{text:?} is not bearer, api-key or api-key:<Header-Name>"
+            ));
+        };
+        let header = match rest.strip_prefix(':') {
+            None if rest.is_empty() => "X-API-Key",
+            Some(name) => name.trim(),
+            None => return Err(format!("{text:?}: write api-key:<Header-Name>")),
+        };
+        let valid = !header.is_empty()
+            && header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid {
+            return Err(format!("{header:?} is not a header name"));
+        }
+        Ok(Self::ApiKey(header.to_owned()))
+    }
+
+    /// Declares the scheme and requires it on the endpoint.
+    pub(crate) fn apply(&self, document: &mut Value) {
+        let (name, scheme) = match self {
+            Self::Bearer => ("bearerAuth", json!({"type": "http", "scheme": "bearer"})),
+            Self::ApiKey(header) => (
+                "apiKey",
+                json!({"type": "apiKey", "in": "header", "name": header}),
+            ),
+        };
+        document["components"] = json!({"securitySchemes": {name: scheme}});
+        document["security"] = json!([{name: []}]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_is_read_from_its_flag() {
+        assert_eq!(Auth::parse("Bearer"), Ok(Auth::Bearer));
+        assert_eq!(
+            Auth::parse("api-key"),
+            Ok(Auth::ApiKey("X-API-Key".to_owned()))
+        );
+        assert_eq!(
+            Auth::parse("api-key:X-Token"),
+            Ok(Auth::ApiKey("X-Token".to_owned()))
+        );
+        assert!(Auth::parse("api-key:bad header").is_err());
+        assert!(Auth::parse("basic").is_err());
+    }
+}

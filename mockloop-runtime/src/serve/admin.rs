@@ -257,7 +257,8 @@ async fn dispatch(mock: &Arc<Mock>, own: Own, request: &Incoming) -> Result<Repl
             &json!({"scenarios": state.list_scenarios()?, "active": state.active_name()}),
         ),
         Own::ScenarioCreate => {
-            let scenario = validate_scenario(catalog, mock.graphql.as_deref(), &json_body(request)?, None)?;
+            let scenario =
+                validate_scenario(catalog, mock.graphql.as_deref(), &json_body(request)?, None)?;
             Reply::json(201, &state.create_scenario(&scenario)?)
         }
         Own::ScenarioActive => {
