@@ -11,7 +11,7 @@ use apollo_compiler::response::JsonMap;
 use serde_json::{Map, Value, json};
 
 use super::data::MAX_DEPTH;
-use super::resolve::{Context, ERROR_MARK, Store, World};
+use super::resolve::{Configured, Context, ERROR_MARK, Store, World};
 
 /// The modern response media type.
 pub(crate) const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -49,7 +49,7 @@ struct Params {
 pub(crate) fn handle(
     world: &World,
     store: Option<&dyn Store>,
-    configured: Option<&dyn Fn(&str) -> Option<Value>>,
+    configured: Option<Configured<'_>>,
     request: &HttpRequest<'_>,
 ) -> HttpReply {
     let Some(media_type) = response_media_type(request.accept) else {

@@ -119,13 +119,16 @@ impl World {
     }
 }
 
+/// Looks up the override or scenario entry of a coordinate.
+pub(crate) type Configured<'a> = &'a dyn Fn(&str) -> Option<Value>;
+
 /// One execution: the world, the store in stateful mode, and the count of
 /// values made so far.
 pub(crate) struct Context<'w> {
     pub world: &'w World,
     pub store: Option<&'w dyn Store>,
     /// The override or scenario entry of a coordinate (`Query.user`).
-    pub configured: Option<&'w dyn Fn(&str) -> Option<Value>>,
+    pub configured: Option<Configured<'w>>,
     values: Cell<usize>,
 }
 
@@ -133,7 +136,7 @@ impl<'w> Context<'w> {
     pub(crate) fn new(
         world: &'w World,
         store: Option<&'w dyn Store>,
-        configured: Option<&'w dyn Fn(&str) -> Option<Value>>,
+        configured: Option<Configured<'w>>,
     ) -> Self {
         Self {
             world,
@@ -562,7 +565,7 @@ impl<'w> Obj<'w> {
     }
 
     /// The value an override's `data` gives a field of type `ty`.
-    fn from_json<'a>(&self, value: &Value, ty: &ast::Type) -> ResolvedValue<'a>
+    fn given<'a>(&self, value: &Value, ty: &ast::Type) -> ResolvedValue<'a>
     where
         'w: 'a,
     {
@@ -571,10 +574,8 @@ impl<'w> Obj<'w> {
         match (ty, value) {
             (_, Value::Null) => ResolvedValue::null(),
             (ast::Type::List(inner) | ast::Type::NonNullList(inner), Value::Array(items)) => {
-                let items: Vec<ResolvedValue<'a>> = items
-                    .iter()
-                    .map(|item| self.from_json(item, inner))
-                    .collect();
+                let items: Vec<ResolvedValue<'a>> =
+                    items.iter().map(|item| self.given(item, inner)).collect();
                 ResolvedValue::list(items)
             }
             (_, Value::Object(map))
@@ -741,11 +742,11 @@ impl ObjectValue for Obj<'_> {
                 });
             }
             if let Some(data) = config.get("data") {
-                return Ok(self.from_json(data, ty));
+                return Ok(self.given(data, ty));
             }
         }
         if let Some(value) = self.fixed.as_ref().and_then(|fixed| fixed.get(field)) {
-            return Ok(self.from_json(value, ty));
+            return Ok(self.given(value, ty));
         }
         let args: Map<String, Value> = serde_json::to_value(info.arguments())
             .ok()
