@@ -21,6 +21,7 @@ pub(crate) mod data;
 pub(crate) mod http;
 mod introspection;
 pub(crate) mod load;
+pub(crate) mod operation;
 pub(crate) mod resolve;
 mod shape;
 pub(crate) mod wrapper;

@@ -15,6 +15,7 @@ mod files;
 mod formats;
 mod forms;
 mod graphql;
+mod graphql_ws;
 mod http;
 mod log_rows;
 mod log_writer;
@@ -312,7 +313,9 @@ async fn connection(
         // Request heads as long as uvicorn takes (long paths and queries
         // are answered 422 by validation, not refused by the parser).
         .max_buf_size(MAX_HEAD)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(stream), service)
+        // GraphQL subscriptions take the connection over as a WebSocket.
+        .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}

@@ -4,14 +4,11 @@
 //! media type from `Accept`, request errors (parse, validation, variables)
 //! as `{"errors": [...]}` without `data`: 400 for
 //! `application/graphql-response+json`, 200 for `application/json`.
-use apollo_compiler::ExecutableDocument;
-use apollo_compiler::executable::{Operation, OperationType, Selection, SelectionSet};
-use apollo_compiler::resolvers::Execution;
-use apollo_compiler::response::JsonMap;
+use apollo_compiler::executable::OperationType;
 use serde_json::{Map, Value, json};
 
-use super::data::MAX_DEPTH;
-use super::resolve::{Configured, Context, ERROR_MARK, Store, World};
+use super::operation::{prepare, run};
+use super::resolve::{Configured, Event, Store, World};
 
 /// The modern response media type.
 pub(crate) const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -37,6 +34,8 @@ pub(crate) struct HttpReply {
     pub body: Value,
     pub headers: Vec<(String, String)>,
     pub operation: Option<String>,
+    /// What the mutations did, for subscriptions.
+    pub events: Vec<Event>,
 }
 
 struct Params {
@@ -61,14 +60,8 @@ pub(crate) fn handle(
             )),
         );
     };
-    let request_error = |message: &str| {
-        let status = if media_type == GRAPHQL_RESPONSE {
-            400
-        } else {
-            200
-        };
-        reply(status, media_type, errors(message))
-    };
+    let request_error =
+        |message: &str| reply(request_status(media_type), media_type, errors(message));
     let params = match read_params(request) {
         Ok(params) => params,
         Err((status, message)) => {
@@ -81,150 +74,57 @@ pub(crate) fn handle(
             return answer;
         }
     };
-    let document =
-        match ExecutableDocument::parse_and_validate(&world.schema, &params.query, "query.graphql")
-        {
-            Ok(document) => document,
-            Err(with_errors) => {
-                let list: Vec<Value> = with_errors
-                    .errors
-                    .iter()
-                    .map(|d| serde_json::to_value(d.to_json()).unwrap_or(Value::Null))
-                    .collect();
-                let status = if media_type == GRAPHQL_RESPONSE {
-                    400
-                } else {
-                    200
-                };
-                let mut answer = reply(status, media_type, json!({ "errors": list }));
-                answer.operation = Some("invalid".to_owned());
-                return answer;
-            }
-        };
-    let operation = match document.operations.get(params.operation_name.as_deref()) {
-        Ok(operation) => operation,
-        Err(err) => {
-            let mut answer = request_error(&err.message().to_string());
-            answer.operation = Some("invalid".to_owned());
+    let prepared = match prepare(
+        world,
+        &params.query,
+        params.operation_name.as_deref(),
+        params.variables,
+    ) {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            let mut answer = reply(
+                request_status(media_type),
+                media_type,
+                json!({ "errors": refusal.errors }),
+            );
+            answer.operation = Some(refusal.label);
             return answer;
         }
     };
-    let label = operation_label(operation);
+    let label = prepared.label.clone();
     let labelled = |mut answer: HttpReply| {
         answer.operation = Some(label.clone());
         answer
     };
-    if operation.operation_type == OperationType::Subscription {
+    if prepared.kind == OperationType::Subscription {
         return labelled(request_error(
             "subscriptions are not served over HTTP; use a WebSocket (graphql-transport-ws)",
         ));
     }
-    if request.method == "GET" && operation.operation_type == OperationType::Mutation {
+    if request.method == "GET" && prepared.kind == OperationType::Mutation {
         let mut answer = reply(405, media_type, errors("a mutation must be sent with POST"));
         answer.headers.push(("allow".to_owned(), "POST".to_owned()));
         return labelled(answer);
     }
-    let depth = selection_depth(&document, &operation.selection_set, 0);
-    if depth > MAX_DEPTH {
-        return labelled(request_error(&format!(
-            "the query is nested {depth} levels deep; the mock answers at most {MAX_DEPTH}"
-        )));
-    }
-    let variables: JsonMap = match serde_json::from_value(Value::Object(params.variables)) {
-        Ok(map) => map,
-        Err(err) => return labelled(request_error(&format!("variables: {err}"))),
+    let outcome = run(world, store, configured, &prepared, 0, None);
+    let status = if outcome.request_error {
+        request_status(media_type)
+    } else {
+        200
     };
-    let context = Context::new(world, store, configured);
-    let root = world.root(operation.object_type().as_str(), &context);
-    let executed = Execution::new(&world.schema, &document)
-        .operation(operation)
-        .raw_variable_values(&variables)
-        .enable_schema_introspection(true)
-        .execute_sync(&root);
-    match executed {
-        Ok(response) => {
-            let mut body = Map::new();
-            body.insert(
-                "data".to_owned(),
-                serde_json::to_value(&response.data).unwrap_or(Value::Null),
-            );
-            if !response.errors.is_empty() {
-                let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-                body.insert("errors".to_owned(), field_errors(errors));
-            }
-            labelled(reply(200, media_type, Value::Object(body)))
-        }
-        Err(err) => {
-            let status = if media_type == GRAPHQL_RESPONSE {
-                400
-            } else {
-                200
-            };
-            let error = serde_json::to_value(err.to_graphql_error(&document.sources))
-                .unwrap_or(Value::Null);
-            labelled(reply(status, media_type, json!({ "errors": [error] })))
-        }
-    }
+    let mut answer = labelled(reply(status, media_type, outcome.body));
+    answer.events = outcome.events;
+    answer
 }
 
-/// Field errors as the resolvers meant them: without the executor's
-/// `resolver error: ` prefix, and an override's error object (message and
-/// extensions) restored.
-fn field_errors(mut errors: Value) -> Value {
-    for error in errors.as_array_mut().into_iter().flatten() {
-        let Some(message) = error.get("message").and_then(Value::as_str) else {
-            continue;
-        };
-        let message = message.strip_prefix("resolver error: ").unwrap_or(message);
-        if let Some(given) = message.strip_prefix(ERROR_MARK) {
-            if let Ok(Value::Object(given)) = serde_json::from_str::<Value>(given) {
-                error["message"] = given.get("message").cloned().unwrap_or(Value::Null);
-                if let Some(extensions) = given.get("extensions").filter(|e| e.is_object()) {
-                    error["extensions"] = extensions.clone();
-                }
-            }
-        } else {
-            error["message"] = Value::String(message.to_owned());
-        }
+/// The status of a request error: 400 with the modern media type, 200
+/// with `application/json`.
+fn request_status(media_type: &str) -> u16 {
+    if media_type == GRAPHQL_RESPONSE {
+        400
+    } else {
+        200
     }
-    errors
-}
-
-/// `query GetUser`, `mutation`, ...: how the log names an operation.
-fn operation_label(operation: &Operation) -> String {
-    let kind = match operation.operation_type {
-        OperationType::Query => "query",
-        OperationType::Mutation => "mutation",
-        OperationType::Subscription => "subscription",
-    };
-    match &operation.name {
-        Some(name) => format!("{kind} {name}"),
-        None => kind.to_owned(),
-    }
-}
-
-/// The deepest nesting of selection sets, fragments followed.
-fn selection_depth(document: &ExecutableDocument, set: &SelectionSet, level: usize) -> usize {
-    if level > MAX_DEPTH {
-        return level;
-    }
-    set.selections
-        .iter()
-        .map(|selection| match selection {
-            Selection::Field(field) if field.selection_set.selections.is_empty() => level,
-            Selection::Field(field) => selection_depth(document, &field.selection_set, level + 1),
-            Selection::InlineFragment(inline) => {
-                selection_depth(document, &inline.selection_set, level)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.fragment_name)
-                .map_or(level, |fragment| {
-                    selection_depth(document, &fragment.selection_set, level)
-                }),
-        })
-        .max()
-        .unwrap_or(level)
 }
 
 /// The response media type `Accept` allows, preferring the modern one;
@@ -350,5 +250,6 @@ fn reply(status: u16, media_type: &'static str, body: Value) -> HttpReply {
         body,
         headers: Vec::new(),
         operation: None,
+        events: Vec::new(),
     }
 }

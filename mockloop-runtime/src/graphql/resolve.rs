@@ -17,7 +17,7 @@
 //! * `createX`/`addX`, `updateX` and `deleteX` mutations answer their
 //!   object (or payload) with the input applied; in stateful mode they are
 //!   stored, and lists, lookups and connections on the root see them.
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use apollo_compiler::Schema;
@@ -73,6 +73,7 @@ pub(crate) struct World {
     pool_size: u64,
     query_root: String,
     mutation_root: Option<String>,
+    subscription_root: Option<String>,
 }
 
 impl World {
@@ -107,15 +108,39 @@ impl World {
             shape: Shape::new(&schema),
             query_root: root(ast::OperationType::Query).unwrap_or_else(|| "Query".to_owned()),
             mutation_root: root(ast::OperationType::Mutation),
+            subscription_root: root(ast::OperationType::Subscription),
             pool,
             pool_size,
             schema,
         }
     }
 
-    /// The root object of an operation on `root_type`.
-    pub(crate) fn root<'w>(&'w self, root_type: &str, context: &'w Context<'w>) -> Obj<'w> {
-        Obj::plain(context, root_type.to_owned(), 0, None, None)
+    /// The root object of an operation on `root_type`; `index` numbers a
+    /// subscription's events.
+    pub(crate) fn root<'w>(
+        &'w self,
+        root_type: &str,
+        index: u64,
+        context: &'w Context<'w>,
+    ) -> Obj<'w> {
+        Obj::plain(context, root_type.to_owned(), index, None, None)
+    }
+
+    /// Whether a subscription's root field (`bookAdded: Book!`) answers
+    /// an event: its type holds the event's object (directly, as one of an
+    /// interface's or union's types, or in a payload), and its name, when
+    /// it says a verb (`added`, `updated`, `deleted`...), says the event's.
+    pub(crate) fn wants(&self, field: &str, ty: &ast::Type, event: &Event) -> bool {
+        if field_verb(field).is_some_and(|verb| verb != event.verb) {
+            return false;
+        }
+        let named = ty.inner_named_type().as_str();
+        named == event.ty
+            || self
+                .shape
+                .possible_types(named)
+                .is_some_and(|types| types.contains(&event.ty))
+            || payload_field(&self.schema, named, &event.ty).is_some()
     }
 }
 
@@ -130,6 +155,10 @@ pub(crate) struct Context<'w> {
     /// The override or scenario entry of a coordinate (`Query.user`).
     pub configured: Option<Configured<'w>>,
     values: Cell<usize>,
+    /// The event a subscription's root field answers.
+    event: Option<Event>,
+    /// What the mutations of this operation did.
+    emitted: RefCell<Vec<Event>>,
 }
 
 impl<'w> Context<'w> {
@@ -143,7 +172,20 @@ impl<'w> Context<'w> {
             store,
             configured,
             values: Cell::new(0),
+            event: None,
+            emitted: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The context of a subscription event.
+    pub(crate) fn with_event(mut self, event: Option<Event>) -> Self {
+        self.event = event;
+        self
+    }
+
+    /// What the mutations did.
+    pub(crate) fn take_events(&self) -> Vec<Event> {
+        self.emitted.take()
     }
 
     fn spend(&self, values: usize) -> Result<(), FieldError> {
@@ -606,6 +648,42 @@ impl<'w> Obj<'w> {
         }
     }
 
+    /// A subscription field's value for a mutation's event.
+    fn event_value<'a>(&self, ty: &ast::Type, event: &Event) -> ResolvedValue<'a>
+    where
+        'w: 'a,
+    {
+        let entity = Obj::plain(
+            self.context,
+            event.ty.clone(),
+            event.index,
+            event.id.clone(),
+            event.overlay.clone(),
+        );
+        let named = ty.inner_named_type().as_str();
+        let value = if named == event.ty
+            || self
+                .world()
+                .shape
+                .possible_types(named)
+                .is_some_and(|types| types.contains(&event.ty))
+        {
+            ResolvedValue::object(entity)
+        } else {
+            let mut payload = Obj::plain(self.context, named.to_owned(), event.index, None, None);
+            payload.kind = Kind::Payload {
+                entity: Box::new(entity),
+                client_id: None,
+            };
+            ResolvedValue::object(payload)
+        };
+        if ty.is_list() {
+            ResolvedValue::list([value])
+        } else {
+            value
+        }
+    }
+
     fn mutation<'a>(
         &'a self,
         field: &str,
@@ -686,6 +764,13 @@ impl<'w> Obj<'w> {
         let Some(entity) = entity else {
             return Ok(ResolvedValue::null());
         };
+        self.context.emitted.borrow_mut().push(Event {
+            ty: entity.ty.clone(),
+            index: entity.index,
+            id: entity.id.clone(),
+            overlay: entity.overlay.clone(),
+            verb: plan.verb,
+        });
         let named = ty.inner_named_type().as_str();
         match named {
             "Boolean" => return Ok(ResolvedValue::leaf(true)),
@@ -754,8 +839,15 @@ impl ObjectValue for Obj<'_> {
             .unwrap_or_default();
         match &self.kind {
             Kind::Plain => {
-                if Some(&self.ty) == self.world().mutation_root.as_ref() {
+                let world = self.world();
+                if Some(&self.ty) == world.mutation_root.as_ref() {
                     return self.mutation(field, ty, &args);
+                }
+                if Some(&self.ty) == world.subscription_root.as_ref()
+                    && let Some(event) = &self.context.event
+                    && world.wants(field, ty, event)
+                {
+                    return Ok(self.event_value(ty, event));
                 }
                 self.resolve_plain(field, ty, &args)
             }
@@ -810,8 +902,45 @@ impl ObjectValue for Obj<'_> {
     }
 }
 
+/// What a mutation did to an object, for the subscriptions that follow it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Event {
+    pub ty: String,
+    pub index: u64,
+    pub id: Option<String>,
+    pub overlay: Option<Map<String, Value>>,
+    pub verb: Verb,
+}
+
+/// The verb a subscription field's name says (`bookAdded`), if any.
+fn field_verb(field: &str) -> Option<Verb> {
+    let lower = field.to_ascii_lowercase();
+    let says = |parts: &[&str]| parts.iter().any(|p| lower.contains(p));
+    if says(&["creat", "add", "new", "insert"]) {
+        Some(Verb::Create)
+    } else if says(&["updat", "chang", "edit", "modif"]) {
+        Some(Verb::Update)
+    } else if says(&["delet", "remov", "destroy"]) {
+        Some(Verb::Delete)
+    } else {
+        None
+    }
+}
+
+/// The field of payload type `payload` that holds an object of `ty`.
+fn payload_field(schema: &Schema, payload: &str, ty: &str) -> Option<String> {
+    let Some(ExtendedType::Object(object)) = schema.types.get(payload) else {
+        return None;
+    };
+    object
+        .fields
+        .iter()
+        .find(|(_, f)| !f.ty.is_list() && f.ty.inner_named_type().as_str() == ty)
+        .map(|(name, _)| name.to_string())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
+pub(crate) enum Verb {
     Create,
     Update,
     Delete,

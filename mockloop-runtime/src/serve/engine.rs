@@ -49,6 +49,8 @@ pub(crate) struct Mock {
     pub(crate) graphql: Option<Arc<World>>,
     pub(crate) graphql_page: Bytes,
     pub(crate) graphql_csp: String,
+    /// What GraphQL mutations did, for the open subscriptions.
+    pub(crate) graphql_events: tokio::sync::broadcast::Sender<crate::graphql::resolve::Event>,
 }
 
 impl Mock {
@@ -100,6 +102,7 @@ impl Mock {
             graphql_csp: content_security_policy(graphql_page),
             graphql_page: Bytes::from(graphql_page.as_bytes().to_vec()),
             graphql,
+            graphql_events: tokio::sync::broadcast::channel(256).0,
             router: Router::default(),
             settings,
             manifest: files.manifest,

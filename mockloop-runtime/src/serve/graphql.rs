@@ -12,7 +12,7 @@ use super::request::Incoming;
 use super::respond::Reply;
 use super::state::{State, now};
 use crate::graphql::http::{HttpRequest, handle};
-use crate::graphql::resolve::{Store, World};
+use crate::graphql::resolve::{Event, Store, World};
 
 /// The query page both engines serve.
 pub(crate) const PAGE: &str = "fastapi/mockloop_mock/static/graphql.html";
@@ -38,7 +38,7 @@ pub(crate) async fn answer(
             .with_header("content-security-policy", mock.graphql_csp.clone());
         return (reply, None);
     }
-    let mock = Arc::clone(mock);
+    let shared = Arc::clone(mock);
     let world = Arc::clone(world);
     let method = request.method.as_str().to_owned();
     let query = request.query.clone();
@@ -46,7 +46,8 @@ pub(crate) async fn answer(
     let accept = request.header("accept").map(str::to_owned);
     let body = request.body.clone();
     let answered = tokio::task::spawn_blocking(move || {
-        let store = SqlStore { state: &mock.state };
+        let mock = shared;
+        let store = SqlStore::new(&mock.state);
         let stateful = mock.storage_active();
         let store: Option<&dyn Store> = if stateful { Some(&store) } else { None };
         let state = &mock.state;
@@ -70,7 +71,8 @@ pub(crate) async fn answer(
     })
     .await;
     match answered {
-        Ok(answer) => {
+        Ok(mut answer) => {
+            publish(mock, std::mem::take(&mut answer.events));
             let mut reply = Reply::json_as(answer.status, &answer.body, answer.media_type);
             for (name, value) in answer.headers {
                 reply = reply.with_header(&name, value);
@@ -86,8 +88,22 @@ pub(crate) async fn answer(
 
 /// Stateful mode's records in `stored_items`, one collection per type
 /// (`graphql:User`), as the FastAPI mock keeps them.
-struct SqlStore<'a> {
+pub(crate) struct SqlStore<'a> {
     state: &'a State,
+}
+
+impl<'a> SqlStore<'a> {
+    pub(crate) fn new(state: &'a State) -> Self {
+        Self { state }
+    }
+}
+
+/// Tells the open subscriptions what the mutations did.
+pub(crate) fn publish(mock: &Mock, events: Vec<Event>) {
+    for event in events {
+        // No receiver (no subscription open) is not a failure.
+        let _ = mock.graphql_events.send(event);
+    }
 }
 
 fn collection(ty: &str) -> String {

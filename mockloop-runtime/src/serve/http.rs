@@ -15,6 +15,7 @@ use super::admin;
 use super::api;
 use super::engine::Mock;
 use super::graphql;
+use super::graphql_ws;
 use super::log_writer::LogEntry;
 use super::request::Incoming;
 use super::respond::Reply;
@@ -80,6 +81,9 @@ pub(crate) async fn serve(
     client: Option<String>,
     request: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if graphql_ws::is_upgrade(&mock, &request) {
+        return Ok(graphql_ws::upgrade(mock, local_port, client, request));
+    }
     let (parts, body) = request.into_parts();
     let mut incoming = Incoming::new(
         parts.method,

@@ -38,6 +38,8 @@ pub(crate) struct Settings {
     pub(crate) webhook_attempts: u32,
     /// `MOCKLOOP_WEBHOOK_BACKOFF` (seconds).
     pub(crate) webhook_backoff: f64,
+    /// How often a GraphQL subscription emits a generated event (0: never).
+    pub(crate) graphql_event_interval_ms: u64,
 }
 
 /// Reads an on/off environment variable (`on`/`off`, `1`/`0`...).
@@ -100,6 +102,9 @@ impl Settings {
             webhook_backoff: env_text("MOCKLOOP_WEBHOOK_BACKOFF")
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0.5),
+            graphql_event_interval_ms: env_text("MOCKLOOP_GRAPHQL_EVENT_INTERVAL_MS")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(1000),
         }
     }
 }
