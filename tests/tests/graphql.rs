@@ -23,6 +23,7 @@ on_both_engines!(
     stateful_round_trip,
     coordinates_are_overridden,
     auth_given_at_generation_is_enforced,
+    subscriptions_run_over_websocket,
 );
 
 fn edge_cases() -> PathBuf {
@@ -513,6 +514,58 @@ fn auth_given_at_generation_is_enforced(engine: Engine) {
     let (status, body) = ask(Some(&key));
     assert_eq!(status, 200, "{body}");
     assert!(body["data"]["bookCount"].is_i64());
+}
+
+fn subscriptions_run_over_websocket(engine: Engine) {
+    let mock = generate(&edge_cases());
+    let server = start(&mock, engine, &[]);
+    let script = workspace_root().join("tests/fixtures/graphql_ws_check.py");
+    let output = std::process::Command::new(mock.venv.python())
+        .arg(&script)
+        .arg(server.url())
+        .output()
+        .unwrap();
+    let context = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.output()
+    );
+    assert!(output.status.success(), "{context}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["subprotocol"], "graphql-transport-ws");
+    assert_eq!(report["ack"], "connection_ack");
+    let ticks = report["ticks"].as_array().unwrap();
+    assert_eq!(ticks.len(), 3, "{report}");
+    let ids: Vec<&Value> = ticks
+        .iter()
+        .map(|t| &t["payload"]["data"]["bookAdded"]["id"])
+        .collect();
+    assert!(ids.iter().all(|id| id.is_string()), "{report}");
+    assert!(
+        ids[0] != ids[1] || ids[1] != ids[2],
+        "events differ: {report}"
+    );
+    let created = &report["created"]["data"]["createBook"]["book"];
+    let added = &report["added"]["payload"]["data"]["bookAdded"];
+    assert_eq!(added["title"], "From WS", "{report}");
+    assert_eq!(added["price"], 3.5);
+    assert_eq!(added["id"], created["id"], "the event is the created book");
+    assert_eq!(report["added_complete"], "complete");
+    assert_eq!(report["query"][0]["type"], "next");
+    assert!(report["query"][0]["payload"]["data"]["bookCount"].is_i64());
+    assert_eq!(report["query"][1]["type"], "complete");
+    assert_eq!(report["invalid"]["type"], "error");
+    assert!(
+        report["invalid"]["payload"][0]["locations"].is_array(),
+        "{report}"
+    );
+    assert_eq!(report["pong"], "pong");
+    assert_eq!(
+        report["closes"],
+        json!({"subscribe before init": 4401, "two inits": 4429, "not a message": 4400})
+    );
+    assert_eq!(report["wrong_protocol"], 400);
+    assert!(report["gql"]["books"][0]["id"].is_string(), "{report}");
 }
 
 /// The same queries get the same data from both engines, on one folder.

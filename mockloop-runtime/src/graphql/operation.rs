@@ -65,15 +65,21 @@ pub(crate) fn prepare(
     if depth > MAX_DEPTH {
         return Err(refused(
             &label,
-            &format!("the query is nested {depth} levels deep; the mock answers at most {MAX_DEPTH}"),
+            &format!(
+                "the query is nested {depth} levels deep; the mock answers at most {MAX_DEPTH}"
+            ),
         ));
     }
     let variables: JsonMap = serde_json::from_value(Value::Object(variables))
         .map_err(|err| refused(&label, &format!("variables: {err}")))?;
-    let root_field = operation.selection_set.selections.iter().find_map(|s| match s {
-        Selection::Field(field) => Some((field.name.to_string(), field.definition.ty.clone())),
-        _ => None,
-    });
+    let root_field = operation
+        .selection_set
+        .selections
+        .iter()
+        .find_map(|s| match s {
+            Selection::Field(field) => Some((field.name.to_string(), field.definition.ty.clone())),
+            _ => None,
+        });
     Ok(Prepared {
         kind: operation.operation_type,
         name: operation.name.as_ref().map(|n| n.to_string()),

@@ -72,7 +72,10 @@ pub(crate) fn upgrade(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !offered.split(',').any(|p| p.trim() == PROTOCOL) {
-        return refuse(400, &format!("the WebSocket sub-protocol must be {PROTOCOL}"));
+        return refuse(
+            400,
+            &format!("the WebSocket sub-protocol must be {PROTOCOL}"),
+        );
     }
     let Some(key) = headers.get("sec-websocket-key") else {
         return refuse(400, "Sec-WebSocket-Key is missing");
@@ -171,7 +174,9 @@ where
                 continue;
             }
             Some(Ok(Message::Binary(_))) => {
-                let _ = tx.send(close(4400, "Binary messages are not accepted")).await;
+                let _ = tx
+                    .send(close(4400, "Binary messages are not accepted"))
+                    .await;
                 break;
             }
             Some(Ok(Message::Pong(_) | Message::Frame(_))) => continue,
@@ -185,7 +190,9 @@ where
         let id = message.get("id").and_then(Value::as_str).map(str::to_owned);
         match message.get("type").and_then(Value::as_str) {
             Some("connection_init") if acked => {
-                let _ = tx.send(close(4429, "Too many initialisation requests")).await;
+                let _ = tx
+                    .send(close(4429, "Too many initialisation requests"))
+                    .await;
                 break;
             }
             Some("connection_init") => {
@@ -283,9 +290,8 @@ async fn operation(
     }
     let (interval, count) = pacing(&mock, &payload);
     let mut events = mock.graphql_events.subscribe();
-    let mut ticker = interval.map(|every| {
-        tokio::time::interval_at(tokio::time::Instant::now() + every, every)
-    });
+    let mut ticker =
+        interval.map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
     let mut sent: u64 = 0;
     while count.is_none_or(|count| sent < count) {
         let event = tokio::select! {
@@ -325,13 +331,22 @@ async fn tick(ticker: Option<&mut tokio::time::Interval>) {
 }
 
 /// Runs an operation off the async threads; publishes its mutations.
-async fn execute(mock: &Arc<Mock>, prepared: &Arc<Prepared>, index: u64, event: Option<Event>) -> Value {
+async fn execute(
+    mock: &Arc<Mock>,
+    prepared: &Arc<Prepared>,
+    index: u64,
+    event: Option<Event>,
+) -> Value {
     let mock = Arc::clone(mock);
     let prepared = Arc::clone(prepared);
     let done = tokio::task::spawn_blocking(move || {
         let world = mock.graphql.clone()?;
         let store = SqlStore::new(&mock.state);
-        let store: Option<&dyn Store> = if mock.storage_active() { Some(&store) } else { None };
+        let store: Option<&dyn Store> = if mock.storage_active() {
+            Some(&store)
+        } else {
+            None
+        };
         let state = &mock.state;
         let configured = |coordinate: &str| {
             state

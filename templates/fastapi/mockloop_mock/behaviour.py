@@ -49,7 +49,11 @@ def coordinate_key(raw: object) -> str:
     text = raw.strip()
     type_name, _, field = text.partition(".")
     fields = getattr(graphql_data.SCHEMA.type_map.get(type_name), "fields", None)
-    if type_name.startswith("__") or not isinstance(fields, dict) or field not in fields:
+    if (
+        type_name.startswith("__")
+        or not isinstance(fields, dict)
+        or field not in fields
+    ):
         raise InputError(f"no field {text} in this schema")
     return text
 
@@ -69,7 +73,11 @@ def validate_graphql(raw: object, where: str) -> dict[str, Any]:
         clean["data"] = raw["data"]
     errors = raw.get("errors")
     if errors is not None:
-        if not isinstance(errors, list) or not errors or not all(_is_error(e) for e in errors):
+        if (
+            not isinstance(errors, list)
+            or not errors
+            or not all(_is_error(e) for e in errors)
+        ):
             raise InputError(
                 f"{where}.errors: expected a list of {{message, extensions}} objects"
             )

@@ -116,6 +116,7 @@ POSSIBLE = _possible()
 CONNECTIONS = _connections()
 QUERY_ROOT = SCHEMA.query_type.name if SCHEMA.query_type else "Query"
 MUTATION_ROOT = SCHEMA.mutation_type.name if SCHEMA.mutation_type else None
+SUBSCRIPTION_ROOT = SCHEMA.subscription_type.name if SCHEMA.subscription_type else None
 
 
 def canonical_id(type_name: str, index: int) -> str:
@@ -190,11 +191,16 @@ class Store:
 
 
 class Context:
-    """One execution: the store in stateful mode, and the values made."""
+    """One execution: the store in stateful mode, the values made, the event
+    a subscription answers and what the mutations did."""
 
-    def __init__(self, store: Store | None) -> None:
+    def __init__(
+        self, store: Store | None, event: dict[str, Any] | None = None
+    ) -> None:
         self.store = store
         self.values = 0
+        self.event = event
+        self.emitted: list[dict[str, Any]] = []
 
     def spend(self, values: int) -> None:
         self.values += values
@@ -229,11 +235,82 @@ class Obj:
         self.fixed: dict[str, Any] | None = None
 
     def identity(self) -> str:
-        return self.id if self.id is not None else canonical_id(self.type_name, self.index)
+        return (
+            self.id if self.id is not None else canonical_id(self.type_name, self.index)
+        )
 
 
-def root(type_name: str) -> Obj:
-    return Obj(type_name, 0)
+def root(type_name: str, index: int = 0) -> Obj:
+    """The root object; ``index`` numbers a subscription's events."""
+    return Obj(type_name, index)
+
+
+class EventBus:
+    """What mutations did, for the open subscriptions (in the event loop)."""
+
+    def __init__(self) -> None:
+        self.queues: set[Any] = set()
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        for queue in list(self.queues):
+            for event in events:
+                queue.put_nowait(event)
+
+
+BUS = EventBus()
+
+
+def field_verb(field: str) -> str | None:
+    """The verb a subscription field's name says (``bookAdded``), if any."""
+    lower = field.lower()
+    if any(p in lower for p in ("creat", "add", "new", "insert")):
+        return "create"
+    if any(p in lower for p in ("updat", "chang", "edit", "modif")):
+        return "update"
+    if any(p in lower for p in ("delet", "remov", "destroy")):
+        return "delete"
+    return None
+
+
+def payload_field(payload: str, type_name: str) -> str | None:
+    """The field of payload type ``payload`` that holds a ``type_name``."""
+    found = SCHEMA.type_map.get(payload)
+    if not is_object_type(found):
+        return None
+    for name, field in found.fields.items():
+        nullable = field.type.of_type if is_non_null_type(field.type) else field.type
+        if not is_list_type(nullable) and get_named_type(field.type).name == type_name:
+            return name
+    return None
+
+
+def wants(field: str, return_type: Any, event: dict[str, Any]) -> bool:
+    """Whether a subscription's root field answers a mutation's event."""
+    verb = field_verb(field)
+    if verb is not None and verb != event["verb"]:
+        return False
+    named = get_named_type(return_type).name
+    return (
+        named == event["type"]
+        or event["type"] in POSSIBLE.get(named, [])
+        or payload_field(named, event["type"]) is not None
+    )
+
+
+def event_value(return_type: Any, event: dict[str, Any]) -> Any:
+    entity = Obj(event["type"], event["index"], event["id"], event["overlay"])
+    named = get_named_type(return_type).name
+    if named == event["type"] or event["type"] in POSSIBLE.get(named, []):
+        value = entity
+    else:
+        value = Obj(
+            named,
+            event["index"],
+            kind="payload",
+            extra={"entity": entity, "client_id": None},
+        )
+    nullable = return_type.of_type if is_non_null_type(return_type) else return_type
+    return [value] if is_list_type(nullable) else value
 
 
 def resolve_type(value: Obj, _info: GraphQLResolveInfo, _abstract: Any) -> str:
@@ -503,7 +580,10 @@ def resolve_payload(
         return [entity] if is_list_type(nullable) else entity
     if info.field_name == "clientMutationId":
         return obj.extra.get("client_id")
-    if info.field_name in ("success", "ok", "deleted", "removed") and named == "Boolean":
+    if (
+        info.field_name in ("success", "ok", "deleted", "removed")
+        and named == "Boolean"
+    ):
         return True
     return resolve_plain(context, obj, info, args)
 
@@ -619,7 +699,9 @@ def resolve_mutation(
     if plan["verb"] == "create":
         if store is not None and plan["identified"]:
             created = sum(
-                1 for _, record in store.all(entity_type) if record.get("created") is True
+                1
+                for _, record in store.all(entity_type)
+                if record.get("created") is True
             )
             index = TOTAL + created
             store.put(
@@ -656,6 +738,15 @@ def resolve_mutation(
             )
         found.overlay = merged
         entity = found
+    context.emitted.append(
+        {
+            "type": entity.type_name,
+            "index": entity.index,
+            "id": entity.id,
+            "overlay": entity.overlay,
+            "verb": plan["verb"],
+        }
+    )
     named = get_named_type(return_type).name
     if named == "Boolean":
         return True
@@ -686,7 +777,9 @@ def from_json(value: Any, return_type: Any) -> Any:
         concrete = value.get("__typename")
         if not isinstance(concrete, str):
             possible = POSSIBLE.get(named.name)
-            concrete = named.name if possible is None else (possible[0] if possible else "")
+            concrete = (
+                named.name if possible is None else (possible[0] if possible else "")
+            )
         decoded = decode_id(value["id"]) if isinstance(value.get("id"), str) else None
         obj = Obj(concrete, decoded[1] if decoded is not None else 0)
         obj.fixed = value
@@ -726,6 +819,13 @@ def resolve(obj: Obj, info: GraphQLResolveInfo, **args: Any) -> Any:
     if obj.kind == "plain":
         if obj.type_name == MUTATION_ROOT:
             return resolve_mutation(context, obj, info, args)
+        event = context.event
+        if (
+            obj.type_name == SUBSCRIPTION_ROOT
+            and event is not None
+            and wants(info.field_name, info.return_type, event)
+        ):
+            return event_value(info.return_type, event)
         return resolve_plain(context, obj, info, args)
     if obj.kind == "connection":
         return resolve_connection(context, obj, info, args)
@@ -738,4 +838,3 @@ def resolve(obj: Obj, info: GraphQLResolveInfo, **args: Any) -> Any:
     if obj.kind == "pageinfo":
         return resolve_page_info(context, obj, info, args)
     return resolve_payload(context, obj, info, args)
-

@@ -145,7 +145,10 @@ def selection_depth(
     deepest = level
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            if selection.selection_set is None or not selection.selection_set.selections:
+            if (
+                selection.selection_set is None
+                or not selection.selection_set.selections
+            ):
                 depth = level
             else:
                 depth = selection_depth(document, selection.selection_set, level + 1)
@@ -176,62 +179,95 @@ def _reply(
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=media_type, headers=headers
+    )
 
 
 def _errors(message: str) -> dict[str, Any]:
     return {"errors": [{"message": message}]}
 
 
-def run(params: dict[str, Any], method: str, media_type: str) -> tuple[Response, str]:
-    """Parses, validates and executes one operation (in a worker thread)."""
-    request_status = 400 if media_type == GRAPHQL_RESPONSE else 200
+class Prepared:
+    """An operation ready to run: its document, operation and variables."""
+
+    def __init__(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        name: str | None,
+        variables: dict[str, Any],
+    ) -> None:
+        self.document = document
+        self.operation = operation
+        self.name = name
+        self.variables = variables
+        self.label = operation_label(operation)
+        self.kind = operation.operation
+        first = next(
+            (s for s in operation.selection_set.selections if isinstance(s, FieldNode)),
+            None,
+        )
+        root = graphql_data.SCHEMA.get_root_type(operation.operation)
+        self.root_field = None
+        if first is not None and root is not None and first.name.value in root.fields:
+            self.root_field = (first.name.value, root.fields[first.name.value].type)
+
+
+class Refused(Exception):
+    """Why an operation is not run: the log's label and the errors."""
+
+    def __init__(self, label: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(label)
+        self.label = label
+        self.errors = errors
+
+
+def prepare(query: str, name: str | None, variables: dict[str, Any]) -> Prepared:
+    """Parses and validates ``query``, picks the operation, checks its depth."""
     try:
-        document = parse(params["query"])
+        document = parse(query)
     except GraphQLError as err:
-        return _reply(request_status, media_type, {"errors": [err.formatted]}), "invalid"
+        raise Refused("invalid", [err.formatted]) from err
     problems = validate(graphql_data.SCHEMA, document)
     if problems:
-        body = {"errors": [problem.formatted for problem in problems]}
-        return _reply(request_status, media_type, body), "invalid"
-    operation = get_operation_ast(document, params["name"])
+        raise Refused("invalid", [problem.formatted for problem in problems])
+    operation = get_operation_ast(document, name)
     if operation is None:
         message = (
-            f"unknown operation named {json.dumps(params['name'])}"
-            if params["name"]
+            f"unknown operation named {json.dumps(name)}"
+            if name
             else "the document has several operations; say which in operationName"
         )
-        return _reply(request_status, media_type, _errors(message)), "invalid"
+        raise Refused("invalid", [{"message": message}])
     label = operation_label(operation)
-    if operation.operation == OperationType.SUBSCRIPTION:
-        message = (
-            "subscriptions are not served over HTTP; use a WebSocket"
-            " (graphql-transport-ws)"
-        )
-        return _reply(request_status, media_type, _errors(message)), label
-    if method == "GET" and operation.operation == OperationType.MUTATION:
-        reply = _reply(
-            405, media_type, _errors("a mutation must be sent with POST"), {"Allow": "POST"}
-        )
-        return reply, label
     depth = selection_depth(document, operation.selection_set, 0)
     if depth > MAX_DEPTH:
         message = (
             f"the query is nested {depth} levels deep;"
             f" the mock answers at most {MAX_DEPTH}"
         )
-        return _reply(request_status, media_type, _errors(message)), label
+        raise Refused(label, [{"message": message}])
+    return Prepared(document, operation, name, variables)
+
+
+def execute_prepared(
+    prepared: Prepared, root_index: int = 0, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
+    """Runs an operation: the body, whether the variables were refused, and
+    what the mutations did (for subscriptions)."""
     store = graphql_data.Store() if storage.active() else None
+    context = graphql_data.Context(store, event)
     try:
         result = execute(
             graphql_data.SCHEMA,
-            document,
+            prepared.document,
             root_value=graphql_data.root(
-                graphql_data.SCHEMA.get_root_type(operation.operation).name
+                graphql_data.SCHEMA.get_root_type(prepared.kind).name, root_index
             ),
-            context_value=graphql_data.Context(store),
-            variable_values=params["variables"],
-            operation_name=params["name"],
+            context_value=context,
+            variable_values=prepared.variables,
+            operation_name=prepared.name,
             field_resolver=graphql_data.resolve,
             type_resolver=graphql_data.resolve_type,
         )
@@ -239,18 +275,47 @@ def run(params: dict[str, Any], method: str, media_type: str) -> tuple[Response,
         if store is not None:
             store.close()
     if result.data is None and result.errors and not _executed(result.errors):
-        body = {"errors": [error.formatted for error in result.errors]}
-        return _reply(request_status, media_type, body), label
-    body = {"data": result.data}
+        return {"errors": [error.formatted for error in result.errors]}, True, []
+    body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
-    return _reply(200, media_type, body), label
+    return body, False, context.emitted
 
 
 def _executed(errors: list[GraphQLError]) -> bool:
     """Whether the errors came from running fields (they have a path),
     rather than from coercing the variables."""
     return any(error.path for error in errors)
+
+
+def run(
+    params: dict[str, Any], method: str, media_type: str
+) -> tuple[Response, str, list[dict[str, Any]]]:
+    """Answers one HTTP request's operation (in a worker thread)."""
+    request_status = 400 if media_type == GRAPHQL_RESPONSE else 200
+    try:
+        prepared = prepare(params["query"], params["name"], params["variables"])
+    except Refused as refused:
+        body = {"errors": refused.errors}
+        return _reply(request_status, media_type, body), refused.label, []
+    label = prepared.label
+    if prepared.kind == OperationType.SUBSCRIPTION:
+        message = (
+            "subscriptions are not served over HTTP; use a WebSocket"
+            " (graphql-transport-ws)"
+        )
+        return _reply(request_status, media_type, _errors(message)), label, []
+    if method == "GET" and prepared.kind == OperationType.MUTATION:
+        reply = _reply(
+            405,
+            media_type,
+            _errors("a mutation must be sent with POST"),
+            {"Allow": "POST"},
+        )
+        return reply, label, []
+    body, refused, events = execute_prepared(prepared)
+    status = request_status if refused else 200
+    return _reply(status, media_type, body), label, events
 
 
 async def graphql_response(request: Request, key: str) -> Response:
@@ -268,13 +333,18 @@ async def graphql_response(request: Request, key: str) -> Response:
         return HTMLResponse(PAGE, headers=PAGE_HEADERS)
     media_type = response_media_type(accept)
     if media_type is None:
-        message = f"the response can be {GRAPHQL_RESPONSE} or {JSON}; Accept allows neither"
+        message = (
+            f"the response can be {GRAPHQL_RESPONSE} or {JSON}; Accept allows neither"
+        )
         return _reply(406, JSON, _errors(message))
     try:
         params = await read_params(request)
     except RequestProblem as problem:
         headers = {"Allow": "GET, POST"} if problem.status == 405 else None
         return _reply(problem.status, media_type, _errors(problem.message), headers)
-    response, label = await asyncio.to_thread(run, params, request.method, media_type)
+    response, label, events = await asyncio.to_thread(
+        run, params, request.method, media_type
+    )
     request.scope["mockloop_operation"] = label
+    graphql_data.BUS.publish(events)
     return response
