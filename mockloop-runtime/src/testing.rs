@@ -4,6 +4,7 @@
 //! (`requests`).
 mod api;
 pub(crate) mod coverage;
+mod coverage_graphql;
 pub(crate) mod load;
 mod requests;
 pub(crate) mod verify;

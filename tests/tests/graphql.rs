@@ -24,6 +24,7 @@ on_both_engines!(
     coordinates_are_overridden,
     auth_given_at_generation_is_enforced,
     subscriptions_run_over_websocket,
+    coverage_names_root_fields,
 );
 
 fn edge_cases() -> PathBuf {
@@ -566,6 +567,88 @@ fn subscriptions_run_over_websocket(engine: Engine) {
     );
     assert_eq!(report["wrong_protocol"], 400);
     assert!(report["gql"]["books"][0]["id"].is_string(), "{report}");
+}
+
+fn coverage_names_root_fields(engine: Engine) {
+    let mock = generate(&edge_cases());
+    let server = start(&mock, engine, &[]);
+    let base = server.url();
+    let client = reqwest::blocking::Client::new();
+    let send = |body: Value| {
+        client
+            .post(format!("{base}/graphql"))
+            .header("X-Session-Id", "cov")
+            .json(&body)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        send(json!({"query": "query A { books(limit: 2) { id } book(id: \"x\") { id } }"})),
+        200
+    );
+    assert_eq!(
+        send(
+            json!({"query": "fragment F on Query { authors { id } } query B { ...F }", "operationName": "B"})
+        ),
+        200
+    );
+    assert_eq!(send(json!({"query": "{ nope }"})), 200);
+    let got = client
+        .get(format!("{base}/graphql?query=%7BbookCount%7D"))
+        .header("X-Session-Id", "cov")
+        .send()
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    // A search writes the log out.
+    client
+        .get(format!("{base}/admin/api/logs/search?limit=1"))
+        .send()
+        .unwrap();
+
+    let options = mockloop_runtime::CoverageOptions {
+        session_id: Some("cov".to_owned()),
+        ..Default::default()
+    };
+    let report = mockloop_runtime::coverage(&mock.dir, &options).unwrap();
+    assert_eq!(report.requests, 4);
+    let called: Vec<&str> = report
+        .operations
+        .iter()
+        .map(|o| o.operation.as_str())
+        .collect();
+    assert_eq!(
+        called,
+        [
+            "Query.authors",
+            "Query.book",
+            "Query.bookCount",
+            "Query.books"
+        ]
+    );
+    assert_eq!(report.operations_called, 4);
+    assert_eq!(report.operations_total, 17);
+    assert!(
+        report
+            .never_called
+            .contains(&"Mutation.createBook".to_owned())
+    );
+    assert!(
+        report
+            .never_called
+            .contains(&"Subscription.bookAdded".to_owned())
+    );
+    let books = &report.operations[3];
+    assert_eq!(books.params_never_sent, ["arg.filter", "arg.offset"]);
+    assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
+    assert_eq!(report.refused[0].count, 1);
+    assert!(
+        report
+            .scenarios
+            .iter()
+            .any(|s| s["name"] == "query-book-error")
+    );
 }
 
 /// The same queries get the same data from both engines, on one folder.

@@ -118,15 +118,21 @@ fn query_names(query: &str) -> BTreeSet<String> {
 
 /// The coverage of a mock folder's request log.
 pub fn coverage(mock_dir: &Path, options: &CoverageOptions) -> Result<Coverage> {
-    let validation = read_json(&mock_dir.join("mock_data/validation.json"))?;
-    let responses = read_json(&mock_dir.join("mock_data/operations.json"))?;
-    let store = LogStore::open(mock_dir)?;
-    let rows = store.rows(&LogFilter {
+    let filter = LogFilter {
         session_id: options.session_id.clone(),
         time_from: options.time_from.clone(),
         time_to: options.time_to.clone(),
         ..LogFilter::default()
-    })?;
+    };
+    if mock_dir.join(crate::graphql::DATA_FILE).is_file() {
+        // A GraphQL mock: coverage of its root fields.
+        let rows = LogStore::open(mock_dir)?.rows(&filter)?;
+        return super::coverage_graphql::coverage(mock_dir, &rows);
+    }
+    let validation = read_json(&mock_dir.join("mock_data/validation.json"))?;
+    let responses = read_json(&mock_dir.join("mock_data/operations.json"))?;
+    let store = LogStore::open(mock_dir)?;
+    let rows = store.rows(&filter)?;
     let operations = validation
         .get("operations")
         .and_then(Value::as_object)
