@@ -243,7 +243,8 @@ fn http_rules_hold(engine: Engine) {
             .contains("levels deep"),
         "{body}"
     );
-    let wide = "{ books(limit: 100) { author { books(first: 100) { reviews(first: 100) { edges { node { id } } } } } } }";
+    let wide = "{ books(limit: 100) { author { books(first: 100) { reviews(first: 100) { edges { node { \
+                author { books(first: 100) { id } } } } } } } } }";
     let (status, _, body) = post(&base, &json!({"query": wide}), "application/json");
     assert_eq!(status, 200, "{body}");
     assert!(

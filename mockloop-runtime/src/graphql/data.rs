@@ -29,7 +29,7 @@ pub(crate) const MAX_LIST: u64 = 100;
 /// The deepest query (nested selection sets) the mock answers.
 pub(crate) const MAX_DEPTH: usize = 15;
 /// The most objects and list items one response may hold.
-pub(crate) const MAX_VALUES: usize = 20_000;
+pub(crate) const MAX_VALUES: usize = 100_000;
 /// Roughly how many leaf values the pool may hold in all.
 const POOL_BUDGET: usize = 60_000;
 
