@@ -16,48 +16,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mockloop_runtime::{RenderOptions, generate_project};
 use mockloop_tests::bench::{BARE_FASTAPI, CONNECTIONS, Run, logged_rows, median, wrk};
 use mockloop_tests::paths::shared_specs_dir;
+use mockloop_tests::peers::{Running, free_port, group, peers_dir, port_of};
 use mockloop_tests::{Engine, MockServer, Venv, binary};
 
 const THREADS: &str = "1";
 const PET: &str = r#"{"id": 7, "name": "Rex", "tag": "dog"}"#;
-
-/// A server started for one measurement.
-enum Running {
-    /// Started through the test harness (stopped with SIGTERM on drop).
-    Harness(MockServer),
-    /// A peer in its own process group.
-    Group(Child),
-}
-
-impl Running {
-    fn stop(self) {
-        match self {
-            Running::Harness(server) => {
-                server.stop(Duration::from_secs(10));
-            }
-            Running::Group(mut child) => {
-                let group = format!("-{}", child.id());
-                let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-                let started = Instant::now();
-                while started.elapsed() < Duration::from_secs(10) {
-                    if let Ok(Some(_)) = child.try_wait() {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                eprintln!("(process group {group} ignored SIGTERM for 10 s: SIGKILL)");
-                let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-                let _ = child.wait();
-            }
-        }
-    }
-}
 
 /// One server to measure.
 struct Target {
@@ -69,32 +38,6 @@ struct Target {
     warm_up: u64,
     /// Whether its request log is on and checked for lost rows.
     logged: bool,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18_000)
-}
-
-/// Starts a peer in its own process group, in the system's temp folder
-/// (MockServer writes its CA certificate into its working folder).
-fn group(command: &mut Command) -> anyhow::Result<Running> {
-    command
-        .current_dir(std::env::temp_dir())
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    Ok(Running::Group(command.spawn()?))
-}
-
-fn port_of(running: &Running, asked: u16) -> u16 {
-    match running {
-        Running::Harness(server) => server.port(),
-        Running::Group(_) => asked,
-    }
 }
 
 /// The first path that answers 2xx within `timeout`.
@@ -116,10 +59,6 @@ fn wait_ready(port: u16, paths: &[&str], timeout: Duration) -> anyhow::Result<St
         std::thread::sleep(Duration::from_millis(200));
     }
     anyhow::bail!("no 2xx on {paths:?} within {timeout:?}")
-}
-
-fn peers_dir() -> PathBuf {
-    PathBuf::from(std::env::var("PEERS_DIR").unwrap_or_else(|_| "/tmp/peers".to_owned()))
 }
 
 fn peer_missing(folder: &str, file: &Path) -> Option<String> {

@@ -13,6 +13,7 @@ pub mod fixture;
 pub mod logdb;
 pub mod net;
 pub mod paths;
+pub mod peers;
 pub mod pipeline;
 pub mod python;
 pub mod recorded;
