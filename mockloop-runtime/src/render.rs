@@ -90,6 +90,7 @@ pub struct GeneratedProject {
 const GRAPHQL_FILES: &[&str] = &[
     "mockloop_mock/graphql_data.py",
     "mockloop_mock/graphql_http.py",
+    "mockloop_mock/graphql_resolve.py",
     "mockloop_mock/graphql_ws.py",
     "mockloop_mock/static/graphql.html",
 ];

@@ -30,7 +30,7 @@ from graphql import (
     validate,
 )
 
-from mockloop_mock import admin_ui, auth, graphql_data, storage
+from mockloop_mock import admin_ui, auth, graphql_data, graphql_resolve, storage
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -268,7 +268,7 @@ def execute_prepared(
             context_value=context,
             variable_values=prepared.variables,
             operation_name=prepared.name,
-            field_resolver=graphql_data.resolve,
+            field_resolver=graphql_resolve.resolve,
             type_resolver=graphql_data.resolve_type,
         )
     finally:
@@ -346,5 +346,5 @@ async def graphql_response(request: Request, key: str) -> Response:
         run, params, request.method, media_type
     )
     request.scope["mockloop_operation"] = label
-    graphql_data.BUS.publish(events)
+    graphql_resolve.BUS.publish(events)
     return response

@@ -20,7 +20,7 @@ from fastapi import WebSocket
 from fastapi.responses import JSONResponse
 from graphql import OperationType
 
-from mockloop_mock import auth, graphql_data, graphql_http
+from mockloop_mock import auth, graphql_http, graphql_resolve
 
 PROTOCOL = "graphql-transport-ws"
 INIT_TIMEOUT_S = 10.0
@@ -158,7 +158,7 @@ async def _execute(
     body, _refused, events = await asyncio.to_thread(
         graphql_http.execute_prepared, prepared, index, event
     )
-    graphql_data.BUS.publish(events)
+    graphql_resolve.BUS.publish(events)
     return body
 
 
@@ -184,7 +184,7 @@ async def _operation(item_id: str, payload: dict[str, Any], send: Any) -> None:
         return
     interval, count = _pacing(payload)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    graphql_data.BUS.queues.add(queue)
+    graphql_resolve.BUS.queues.add(queue)
     try:
         sent = 0
         next_tick = time.monotonic() + interval if interval is not None else None
@@ -199,11 +199,13 @@ async def _operation(item_id: str, payload: dict[str, Any], send: Any) -> None:
                 next_tick = (next_tick or time.monotonic()) + (interval or 0.0)
             if event is not None:
                 field = prepared.root_field
-                if field is None or not graphql_data.wants(field[0], field[1], event):
+                if field is None or not graphql_resolve.wants(
+                    field[0], field[1], event
+                ):
                     continue
             sent += 1
             body = await _execute(prepared, sent, event)
             await send({"id": item_id, "type": "next", "payload": body})
         await send({"id": item_id, "type": "complete"})
     finally:
-        graphql_data.BUS.queues.discard(queue)
+        graphql_resolve.BUS.queues.discard(queue)
