@@ -25,6 +25,7 @@ on_both_engines!(
     auth_given_at_generation_is_enforced,
     subscriptions_run_over_websocket,
     coverage_names_root_fields,
+    an_introspection_result_is_an_input,
 );
 
 fn edge_cases() -> PathBuf {
@@ -650,6 +651,31 @@ fn coverage_names_root_fields(engine: Engine) {
             .iter()
             .any(|s| s["name"] == "query-book-error")
     );
+}
+
+/// A mock made from an introspection result (as a server answers it)
+/// introspects as the SDL it came from, and answers every field.
+fn an_introspection_result_is_an_input(engine: Engine) {
+    let first = generate(&edge_cases());
+    let data: Value = serde_json::from_str(
+        &std::fs::read_to_string(first.dir.join("mock_data/graphql.json")).unwrap(),
+    )
+    .unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let input = scratch.path().join("introspection.json");
+    std::fs::write(&input, json!({"data": data["introspection"]}).to_string()).unwrap();
+    let mock = generate(&input);
+    let server = start(&mock, engine, &[]);
+    let output = std::process::Command::new(mock.venv.python())
+        .arg(workspace_root().join("tests/fixtures/graphql_check.py"))
+        .arg(format!("{}/graphql", server.url()))
+        .arg(edge_cases())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["introspection"]["equal"], true, "{report}");
+    assert_eq!(report["fields"]["failed"], 0, "{report}");
 }
 
 /// The same queries get the same data from both engines, on one folder.
