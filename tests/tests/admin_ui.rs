@@ -24,7 +24,8 @@ on_both_engines!(
     admin_ui_renders_traffic_and_escapes_it,
     no_admin_ui_flag_removes_the_page,
     an_api_with_its_own_get_admin_keeps_it,
-    admin_ui_with_a_token_asks_for_it
+    admin_ui_with_a_token_asks_for_it,
+    admin_ui_names_graphql_operations
 );
 
 fn generate(out: &Path, options: &RenderOptions) -> (PathBuf, Venv) {
@@ -333,4 +334,35 @@ fn admin_ui_with_a_token_asks_for_it(engine: Engine) {
     assert!(count(&dom, "class=\"request-row") >= 1, "{dom}");
     assert!(dom.contains("<form id=\"token-form\" hidden"), "{dom}");
     assert!(!dom.contains("needs the admin token"), "{dom}");
+}
+
+/// A GraphQL mock's requests are listed with their operation's name.
+fn admin_ui_names_graphql_operations(engine: Engine) {
+    let out = tempfile::tempdir().unwrap();
+    let spec = paths::repo_specs_dir().join("graphql-edge-cases.graphql");
+    let (dir, venv) = generate_from(&spec, out.path(), &RenderOptions::default());
+    let server = MockServer::start_engine(engine, &dir, &venv, START_TIMEOUT, &[])
+        .unwrap_or_else(|err| panic!("{err}"));
+    let client = reqwest::blocking::Client::new();
+    for query in [
+        "query Shelf { books { id } }",
+        "mutation Add { deleteBook(id: \"x\") }",
+    ] {
+        let response = client
+            .post(format!("{}/graphql", server.url()))
+            .json(&json!({"query": query}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let Some(browser) = chromium_or_skip("admin UI GraphQL test") else {
+        return;
+    };
+    let dom = dump_dom(&browser, &format!("{}/admin", server.url()));
+    for wanted in [
+        "/graphql \u{b7} query Shelf",
+        "/graphql \u{b7} mutation Add",
+    ] {
+        assert!(dom.contains(wanted), "{wanted}\n{dom}");
+    }
 }

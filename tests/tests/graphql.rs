@@ -672,7 +672,11 @@ fn an_introspection_result_is_an_input(engine: Engine) {
         .arg(edge_cases())
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["introspection"]["equal"], true, "{report}");
     assert_eq!(report["fields"]["failed"], 0, "{report}");
