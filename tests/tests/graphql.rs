@@ -67,26 +67,37 @@ fn start(mock: &GeneratedMock, engine: Engine, env: &[(&str, &str)]) -> MockServ
         .unwrap_or_else(|err| panic!("{err}"))
 }
 
+/// Runs a fixture script with the mock's venv; its JSON report.
+fn script_report(
+    mock: &GeneratedMock,
+    server: &MockServer,
+    script: &str,
+    args: &[String],
+) -> Value {
+    let output = std::process::Command::new(mock.venv.python())
+        .arg(workspace_root().join("tests/fixtures").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} {args:?}: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.output()
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 fn every_schema_passes_the_client_check(engine: Engine) {
-    let script = workspace_root().join("tests/fixtures/graphql_check.py");
     for schema in schemas() {
         let mock = generate(&schema);
         let server = start(&mock, engine, &[]);
-        let output = std::process::Command::new(mock.venv.python())
-            .arg(&script)
-            .arg(format!("{}/graphql", server.url()))
-            .arg(&schema)
-            .output()
-            .unwrap();
-        let context = format!(
-            "{} on {}\n{}\n{}",
-            schema.display(),
-            engine.name(),
-            String::from_utf8_lossy(&output.stderr),
-            server.output()
-        );
-        assert!(output.status.success(), "{context}");
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let args = [
+            format!("{}/graphql", server.url()),
+            schema.display().to_string(),
+        ];
+        let report = script_report(&mock, &server, "graphql_check.py", &args);
+        let context = format!("{} on {}", schema.display(), engine.name());
         assert_eq!(
             report["introspection"]["equal"], true,
             "{report}\n{context}"
@@ -522,19 +533,7 @@ fn auth_given_at_generation_is_enforced(engine: Engine) {
 fn subscriptions_run_over_websocket(engine: Engine) {
     let mock = generate(&edge_cases());
     let server = start(&mock, engine, &[]);
-    let script = workspace_root().join("tests/fixtures/graphql_ws_check.py");
-    let output = std::process::Command::new(mock.venv.python())
-        .arg(&script)
-        .arg(server.url())
-        .output()
-        .unwrap();
-    let context = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        server.output()
-    );
-    assert!(output.status.success(), "{context}");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = script_report(&mock, &server, "graphql_ws_check.py", &[server.url()]);
     assert_eq!(report["subprotocol"], "graphql-transport-ws");
     assert_eq!(report["ack"], "connection_ack");
     let ticks = report["ticks"].as_array().unwrap();
@@ -666,18 +665,11 @@ fn an_introspection_result_is_an_input(engine: Engine) {
     std::fs::write(&input, json!({"data": data["introspection"]}).to_string()).unwrap();
     let mock = generate(&input);
     let server = start(&mock, engine, &[]);
-    let output = std::process::Command::new(mock.venv.python())
-        .arg(workspace_root().join("tests/fixtures/graphql_check.py"))
-        .arg(format!("{}/graphql", server.url()))
-        .arg(edge_cases())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let args = [
+        format!("{}/graphql", server.url()),
+        edge_cases().display().to_string(),
+    ];
+    let report = script_report(&mock, &server, "graphql_check.py", &args);
     assert_eq!(report["introspection"]["equal"], true, "{report}");
     assert_eq!(report["fields"]["failed"], 0, "{report}");
 }

@@ -59,6 +59,8 @@ pub(crate) fn document(sources: &[SdlSource], schema: &Valid<Schema>) -> Result<
             "max_list": MAX_LIST,
             "max_depth": MAX_DEPTH,
             "max_values": MAX_VALUES,
+            "length_args": super::resolve::LENGTH_ARGS,
+            "offset_args": super::resolve::OFFSET_ARGS,
         },
         "pool_size": pool_size,
         "pool": pool(schema, pool_size),

@@ -48,7 +48,7 @@ pub(crate) use values::to_response;
 pub(crate) const ERROR_MARK: char = '\u{1}';
 
 /// Arguments that set a list's length, and its start.
-const LENGTH_ARGS: &[&str] = &[
+pub(crate) const LENGTH_ARGS: &[&str] = &[
     "first",
     "last",
     "limit",
@@ -61,7 +61,7 @@ const LENGTH_ARGS: &[&str] = &[
     "pageSize",
     "page_size",
 ];
-const OFFSET_ARGS: &[&str] = &["offset", "skip"];
+pub(crate) const OFFSET_ARGS: &[&str] = &["offset", "skip"];
 
 /// What stateful mode keeps: per object type, records by id
 /// (`{"index", "fields", "created", "deleted"}`).
@@ -133,6 +133,15 @@ impl World {
         context: &'w Context<'w>,
     ) -> Obj<'w> {
         Obj::plain(context, root_type.to_owned(), index, None, None)
+    }
+
+    /// The object types a value of `named` can be: its own for an object
+    /// type, an abstract type's in their stable order.
+    fn candidates(&self, named: &str) -> Vec<String> {
+        match self.shape.possible_types(named) {
+            Some(types) => types.to_vec(),
+            None => vec![named.to_owned()],
+        }
     }
 
     /// Whether a subscription's root field (`bookAdded: Book!`) answers
@@ -317,11 +326,7 @@ impl<'w> Obj<'w> {
 
     /// The object with `id`, of type `named` or one of its object types.
     fn by_id(&self, named: &str, id: &str) -> Option<Obj<'w>> {
-        let world = self.world();
-        let candidates: Vec<String> = match world.shape.possible_types(named) {
-            Some(types) => types.to_vec(),
-            None => vec![named.to_owned()],
-        };
+        let candidates = self.world().candidates(named);
         if let Some(store) = self.context.store {
             for ty in &candidates {
                 if let Some(record) = store.get(ty, id) {
@@ -353,11 +358,7 @@ impl<'w> Obj<'w> {
 
     /// The sequence a list or connection of `named` on `field` pages through.
     fn sequence(&self, named: &str, field: &str) -> Vec<Obj<'w>> {
-        let world = self.world();
-        let types: Vec<String> = match world.shape.possible_types(named) {
-            Some(types) => types.to_vec(),
-            None => vec![named.to_owned()],
-        };
+        let types = self.world().candidates(named);
         if types.is_empty() {
             return Vec::new();
         }
@@ -408,11 +409,7 @@ impl<'w> Obj<'w> {
         if let Some(id) = args.get("id").and_then(id_text) {
             return self.by_id(named, &id);
         }
-        let world = self.world();
-        let types: Vec<String> = match world.shape.possible_types(named) {
-            Some(types) => types.to_vec(),
-            None => vec![named.to_owned()],
-        };
+        let types = self.world().candidates(named);
         let hash = fnv(&format!("{}:{}.{field}", self.ty, self.index));
         let ty = types.get(((hash / TOTAL) % types.len().max(1) as u64) as usize)?;
         Some(

@@ -88,8 +88,33 @@ pub(crate) fn document(input: &str, sources: &[SdlSource], description: Option<&
             "description": description.unwrap_or("A GraphQL API, mocked by mockloop."),
         },
         "paths": paths,
-        EXTENSION: {"sources": sources},
+        EXTENSION: {"sources": labelled(input, sources)},
     })
+}
+
+/// The sources as the mock's files name them: relative to the folder
+/// given, or by file name (never the machine's absolute paths); URLs whole.
+fn labelled(input: &str, sources: &[SdlSource]) -> Vec<SdlSource> {
+    let folder = Path::new(input);
+    sources
+        .iter()
+        .map(|source| {
+            let name = if source.name.contains("://") {
+                source.name.clone()
+            } else {
+                let path = Path::new(&source.name);
+                path.strip_prefix(folder)
+                    .ok()
+                    .filter(|relative| !relative.as_os_str().is_empty())
+                    .or_else(|| path.file_name().map(Path::new))
+                    .map_or_else(|| source.name.clone(), |p| p.display().to_string())
+            };
+            SdlSource {
+                name,
+                sdl: source.sdl.clone(),
+            }
+        })
+        .collect()
 }
 
 /// A word for the title: the file's stem, or its folder's name when the

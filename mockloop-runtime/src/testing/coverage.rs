@@ -291,15 +291,21 @@ pub fn coverage(mock_dir: &Path, options: &CoverageOptions) -> Result<Coverage> 
     Ok(report)
 }
 
-fn suggest(report: &mut Coverage, responses: &Value) {
+/// The suggestion that names what was never called (`operations were
+/// never called`, `root fields were never selected`).
+pub(super) fn suggest_never_called(report: &mut Coverage, what: &str) {
     if !report.never_called.is_empty() {
         report.suggestions.push(format!(
-            "{} of {} operations were never called: {}.",
+            "{} of {} {what}: {}.",
             report.never_called.len(),
             report.operations_total,
             report.never_called.join(", ")
         ));
     }
+}
+
+fn suggest(report: &mut Coverage, responses: &Value) {
+    suggest_never_called(report, "operations were never called");
     for op in &report.operations {
         let errors: Vec<&String> = op
             .documented_never_seen

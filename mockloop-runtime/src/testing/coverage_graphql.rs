@@ -15,7 +15,7 @@ use apollo_compiler::{Name, Schema};
 use serde_json::{Value, json};
 
 use super::api::read_json;
-use super::coverage::{Coverage, OperationCoverage, Refusal};
+use super::coverage::{Coverage, OperationCoverage, Refusal, suggest_never_called};
 use crate::error::{Error, Result};
 use crate::graphql::ENDPOINT;
 use crate::graphql::load::{SdlSource, build};
@@ -201,14 +201,7 @@ pub(crate) fn coverage(mock_dir: &Path, rows: &[RequestLog]) -> Result<Coverage>
 }
 
 fn suggest(report: &mut Coverage) {
-    if !report.never_called.is_empty() {
-        report.suggestions.push(format!(
-            "{} of {} root fields were never selected: {}.",
-            report.never_called.len(),
-            report.operations_total,
-            report.never_called.join(", ")
-        ));
-    }
+    suggest_never_called(report, "root fields were never selected");
     for op in &report.operations {
         let name = format!(
             "{}-error",

@@ -61,13 +61,7 @@ def coordinate_key(raw: object) -> str:
 def validate_graphql(raw: object, where: str) -> dict[str, Any]:
     """Checks a GraphQL behaviour (``data``, ``errors``, ``delay_ms``,
     ``error_rate``); returns a clean copy."""
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected an object")
-    unknown = sorted(set(raw) - GRAPHQL_FIELDS)
-    if unknown:
-        raise InputError(
-            f"{where}: unknown fields {unknown}; allowed: {sorted(GRAPHQL_FIELDS)}"
-        )
+    raw = _object(raw, where, GRAPHQL_FIELDS)
     clean: dict[str, Any] = {}
     if "data" in raw:
         clean["data"] = raw["data"]
@@ -84,6 +78,18 @@ def validate_graphql(raw: object, where: str) -> dict[str, Any]:
         clean["errors"] = errors
     clean.update(_timing(raw, where))
     return clean
+
+
+def _object(raw: object, where: str, allowed: set[str]) -> dict[str, Any]:
+    """``raw`` as an object with only ``allowed`` fields."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected an object")
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown fields {unknown}; allowed: {sorted(allowed)}"
+        )
+    return raw
 
 
 def _is_error(error: object) -> bool:
@@ -119,13 +125,7 @@ def entry(key: str, raw: object, where: str) -> tuple[str, dict[str, Any]]:
 
 def validate(raw: object, where: str) -> dict[str, Any]:
     """Checks a behaviour object; returns a clean copy."""
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected an object")
-    unknown = sorted(set(raw) - FIELDS)
-    if unknown:
-        raise InputError(
-            f"{where}: unknown fields {unknown}; allowed: {sorted(FIELDS)}"
-        )
+    raw = _object(raw, where, FIELDS)
     clean: dict[str, Any] = {}
     status = raw.get("status_code")
     if status is not None:

@@ -40,7 +40,7 @@ from graphql import (
 from mockloop_mock import database, overrides, scenarios, settings
 
 DATA: dict[str, Any] = settings.load_json(settings.DATA_DIR / "graphql.json")
-LIMITS: dict[str, int] = DATA["limits"]
+LIMITS: dict[str, Any] = DATA["limits"]
 TOTAL: int = LIMITS["total"]
 DEFAULT_LIST: int = LIMITS["default_list"]
 MAX_LIST: int = LIMITS["max_list"]
@@ -49,20 +49,9 @@ POOL: dict[str, list[dict[str, Any]]] = DATA["pool"]
 POOL_SIZE: int = max(1, DATA["pool_size"])
 SCHEMA: GraphQLSchema = build_client_schema(DATA["introspection"])
 
-LENGTH_ARGS = (
-    "first",
-    "last",
-    "limit",
-    "size",
-    "count",
-    "take",
-    "top",
-    "perPage",
-    "per_page",
-    "pageSize",
-    "page_size",
-)
-OFFSET_ARGS = ("offset", "skip")
+# Arguments that set a list's length, and its start (the generator's lists).
+LENGTH_ARGS: tuple[str, ...] = tuple(LIMITS["length_args"])
+OFFSET_ARGS: tuple[str, ...] = tuple(LIMITS["offset_args"])
 MASK = 0xFFFFFFFFFFFFFFFF
 
 
