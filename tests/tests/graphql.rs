@@ -568,6 +568,36 @@ fn subscriptions_run_over_websocket(engine: Engine) {
     );
     assert_eq!(report["wrong_protocol"], 400);
     assert!(report["gql"]["books"][0]["id"].is_string(), "{report}");
+
+    // Each operation on a socket is in the request log, by name.
+    let logged: Value =
+        reqwest::blocking::get(format!("{}/admin/api/logs/search?limit=200", server.url()))
+            .unwrap()
+            .json()
+            .unwrap();
+    let socket_rows: Vec<(&str, &Value)> = logged["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["status_code"] == 101)
+        .map(|row| {
+            (
+                row["operation_key"].as_str().unwrap_or(""),
+                &row["request_body"],
+            )
+        })
+        .collect();
+    let keys: Vec<&str> = socket_rows.iter().map(|(key, _)| *key).collect();
+    for wanted in ["subscription Ticks", "subscription", "query", "invalid"] {
+        assert!(keys.contains(&wanted), "{wanted} in {keys:?}");
+    }
+    assert!(
+        socket_rows
+            .iter()
+            .any(|(key, body)| *key == "subscription Ticks"
+                && body.as_str().is_some_and(|b| b.contains("interval_ms"))),
+        "{socket_rows:?}"
+    );
 }
 
 fn coverage_names_root_fields(engine: Engine) {

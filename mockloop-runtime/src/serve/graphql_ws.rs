@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
 use super::engine::Mock;
 use super::graphql::{SqlStore, publish};
+use super::log_writer::LogEntry;
 use super::request::Incoming;
 use crate::graphql::ENDPOINT;
 use crate::graphql::operation::{Prepared, prepare, run};
@@ -102,13 +103,17 @@ pub(crate) fn upgrade(
         }
         return response;
     }
+    let origin = Arc::new(Origin {
+        headers: incoming.headers.clone(),
+        client: incoming.client.clone(),
+    });
     tokio::spawn(async move {
         match hyper::upgrade::on(request).await {
             Ok(upgraded) => {
                 let socket =
                     WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
                         .await;
-                session(mock, socket).await;
+                session(mock, origin, socket).await;
             }
             Err(err) => tracing::warn!("the GraphQL WebSocket upgrade failed: {err}"),
         }
@@ -140,7 +145,7 @@ fn text(value: &Value) -> Message {
     Message::text(value.to_string())
 }
 
-async fn session<S>(mock: Arc<Mock>, socket: WebSocketStream<S>)
+async fn session<S>(mock: Arc<Mock>, origin: Arc<Origin>, socket: WebSocketStream<S>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -219,6 +224,7 @@ where
                 }
                 let task = tokio::spawn(operation(
                     Arc::clone(&mock),
+                    Arc::clone(&origin),
                     id.clone(),
                     payload.clone(),
                     tx.clone(),
@@ -243,6 +249,50 @@ where
     let _ = writer.await;
 }
 
+/// What the WebSocket's opening request carried, for the log.
+pub(crate) struct Origin {
+    headers: hyper::HeaderMap,
+    client: Option<String>,
+}
+
+/// Logs an operation started on a socket, as the FastAPI mock does: the
+/// upgrade's `GET /graphql` and headers, status 101, the `subscribe`
+/// payload as the request body, the operation (`subscription Ticks`) as
+/// its key; an operation refused logs its error message.
+async fn log_operation(
+    mock: &Mock,
+    origin: &Origin,
+    payload: &Map<String, Value>,
+    label: &str,
+    refused: Option<&Value>,
+) {
+    let Some(log) = &mock.log else {
+        return;
+    };
+    let body = |value: &Value| Bytes::from(value.to_string().into_bytes());
+    let request_body = body(&Value::Object(payload.clone()));
+    let response_body = refused.map(body).unwrap_or_default();
+    let cap = |bytes: Bytes| bytes.slice(..bytes.len().min(log.body_limit));
+    let entry = LogEntry {
+        started: std::time::SystemTime::now(),
+        method: hyper::Method::GET,
+        raw_path: ENDPOINT.to_owned(),
+        query: String::new(),
+        status_code: 101,
+        process_time_ms: 0.0,
+        client_host: origin.client.clone(),
+        headers: origin.headers.clone(),
+        response_size: response_body.len(),
+        request_body: cap(request_body),
+        response_body: cap(response_body),
+        correlation_id: format!("{:032x}", rand::random::<u128>()),
+        test_scenario: mock.state.active_name(),
+        is_admin: false,
+        operation_key: Some(Arc::from(label)),
+    };
+    log.submit(entry).await;
+}
+
 /// How often a subscription emits, and how many events it sends.
 fn pacing(mock: &Mock, payload: &Map<String, Value>) -> (Option<Duration>, Option<u64>) {
     let asked = payload.get("extensions").and_then(|e| e.get("mockloop"));
@@ -258,6 +308,7 @@ fn pacing(mock: &Mock, payload: &Map<String, Value>) -> (Option<Duration>, Optio
 /// Runs one operation of the socket, sending its results.
 async fn operation(
     mock: Arc<Mock>,
+    origin: Arc<Origin>,
     id: String,
     payload: Map<String, Value>,
     tx: mpsc::Sender<Message>,
@@ -276,10 +327,12 @@ async fn operation(
         Ok(prepared) => Arc::new(prepared),
         Err(refusal) => {
             let message = json!({"id": id, "type": "error", "payload": refusal.errors});
+            log_operation(&mock, &origin, &payload, &refusal.label, Some(&message)).await;
             let _ = tx.send(text(&message)).await;
             return;
         }
     };
+    log_operation(&mock, &origin, &payload, &prepared.label, None).await;
     let next = |body: Value| text(&json!({"id": id, "type": "next", "payload": body}));
     let complete = text(&json!({"id": id, "type": "complete"}));
     if prepared.kind != apollo_compiler::executable::OperationType::Subscription {

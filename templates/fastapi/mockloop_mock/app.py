@@ -82,6 +82,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RequestLogMiddleware, writer=writer)
+    # GraphQL's WebSocket logs the operations it runs (the middleware sees HTTP).
+    app.state.log_writer = writer
     hardening.install(app)
     app.add_exception_handler(
         RequestValidationError, validation.invalid_request_handler

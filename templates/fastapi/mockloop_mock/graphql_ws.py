@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import time
 from typing import Any
 
@@ -20,7 +21,8 @@ from fastapi import WebSocket
 from fastapi.responses import JSONResponse
 from graphql import OperationType
 
-from mockloop_mock import auth, graphql_http, graphql_resolve
+from mockloop_mock import auth, graphql_http, graphql_resolve, scenarios, settings
+from mockloop_mock.logging_db import LogEntry
 
 PROTOCOL = "graphql-transport-ws"
 INIT_TIMEOUT_S = 10.0
@@ -34,6 +36,46 @@ def _interval_ms() -> int:
 
 
 INTERVAL_MS = _interval_ms()
+
+
+def log_operation(
+    websocket: WebSocket,
+    payload: dict[str, Any],
+    label: str,
+    refused: dict[str, Any] | None = None,
+) -> None:
+    """Logs an operation started on a socket, as the native engine does:
+    the upgrade's ``GET /graphql`` and headers, status 101, the
+    ``subscribe`` payload as the request body, the operation (``subscription
+    Ticks``) as its key; an operation refused logs its error message."""
+    writer = getattr(websocket.app.state, "log_writer", None)
+    if writer is None:
+        return
+    limit = settings.LOG_BODY_LIMIT
+    request_body = json.dumps(payload, separators=(",", ":")).encode()
+    response_body = (
+        json.dumps(refused, separators=(",", ":")).encode() if refused else b""
+    )
+    client = websocket.client
+    writer.submit(
+        LogEntry(
+            started=time.time(),
+            method="GET",
+            path="/graphql",
+            query=b"",
+            status_code=101,
+            process_time_ms=0.0,
+            client_host=client.host if client else None,
+            headers=list(websocket.scope["headers"]),
+            request_body=request_body[:limit],
+            response_body=response_body[:limit],
+            response_size=len(response_body),
+            correlation_id=secrets.token_hex(16),
+            test_scenario=scenarios.STORE.active_name,
+            is_admin=False,
+            operation_key=label,
+        )
+    )
 
 
 class Closed(Exception):
@@ -123,7 +165,9 @@ async def _session(
             running = tasks.get(item_id)
             if running is not None and not running.done():
                 raise Closed(4409, f"Subscriber for {item_id} already exists")
-            tasks[item_id] = asyncio.create_task(_operation(item_id, payload, send))
+            tasks[item_id] = asyncio.create_task(
+                _operation(websocket, item_id, payload, send)
+            )
         elif kind == "complete":
             task = tasks.pop(item_id, None) if item_id is not None else None
             if task is not None:
@@ -162,7 +206,9 @@ async def _execute(
     return body
 
 
-async def _operation(item_id: str, payload: dict[str, Any], send: Any) -> None:
+async def _operation(
+    websocket: WebSocket, item_id: str, payload: dict[str, Any], send: Any
+) -> None:
     """Runs one operation of the socket, sending its results."""
     query = payload.get("query") if isinstance(payload.get("query"), str) else ""
     name = payload.get("operationName")
@@ -175,8 +221,11 @@ async def _operation(item_id: str, payload: dict[str, Any], send: Any) -> None:
             variables if isinstance(variables, dict) else {},
         )
     except graphql_http.Refused as refused:
-        await send({"id": item_id, "type": "error", "payload": refused.errors})
+        message = {"id": item_id, "type": "error", "payload": refused.errors}
+        log_operation(websocket, payload, refused.label, message)
+        await send(message)
         return
+    log_operation(websocket, payload, prepared.label)
     if prepared.kind != OperationType.SUBSCRIPTION:
         body = await _execute(prepared, 0, None)
         await send({"id": item_id, "type": "next", "payload": body})
