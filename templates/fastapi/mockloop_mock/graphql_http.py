@@ -10,6 +10,7 @@ nested deeper than the mock's limit are refused before they run.
 """
 
 import asyncio
+import functools
 import json
 from typing import Any
 
@@ -223,15 +224,25 @@ class Refused(Exception):
         self.errors = errors
 
 
-def prepare(query: str, name: str | None, variables: dict[str, Any]) -> Prepared:
-    """Parses and validates ``query``, picks the operation, checks its depth."""
+@functools.lru_cache(maxsize=512)
+def _checked(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """``query`` parsed and validated (a client sends the same few queries,
+    and validation is most of the work): the document, or its errors."""
     try:
         document = parse(query)
     except GraphQLError as err:
-        raise Refused("invalid", [err.formatted]) from err
+        return None, (err.formatted,)
     problems = validate(graphql_data.SCHEMA, document)
     if problems:
-        raise Refused("invalid", [problem.formatted for problem in problems])
+        return None, tuple(problem.formatted for problem in problems)
+    return document, ()
+
+
+def prepare(query: str, name: str | None, variables: dict[str, Any]) -> Prepared:
+    """Parses and validates ``query``, picks the operation, checks its depth."""
+    document, problems = _checked(query)
+    if document is None:
+        raise Refused("invalid", [dict(problem) for problem in problems])
     operation = get_operation_ast(document, name)
     if operation is None:
         message = (
