@@ -229,7 +229,6 @@ impl Mock {
     }
 }
 
-/// Adds the mock's own routes `prefix + path`, in order.
 /// The schema and pool of `mock_data/graphql.json`.
 fn graphql_world(data: &Value) -> Result<Arc<World>> {
     let sources = data
@@ -243,6 +242,7 @@ fn graphql_world(data: &Value) -> Result<Arc<World>> {
     Ok(Arc::new(World::new(schema, data)))
 }
 
+/// Adds the mock's own routes `prefix + path`, in order.
 fn add_all(router: &mut Router, prefix: &str, routes: &[(&str, &str, Own)]) {
     for (method, path, own) in routes {
         router.add(method, &format!("{prefix}{path}"), Handler::Own(*own));

@@ -4,13 +4,13 @@
 //! store of stateful mode in `db/`.
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::engine::Mock;
 use super::request::Incoming;
 use super::respond::Reply;
-use super::state::{State, now};
+use super::state::State;
+use super::storage;
 use crate::graphql::http::{HttpRequest, handle};
 use crate::graphql::resolve::{Event, Store, World};
 
@@ -112,17 +112,9 @@ fn collection(ty: &str) -> String {
 
 impl Store for SqlStore<'_> {
     fn get(&self, ty: &str, id: &str) -> Option<Value> {
-        let db = self.state.db();
-        let text: Option<String> = db
-            .query_row(
-                "SELECT body FROM stored_items WHERE collection = ? AND item_id = ?",
-                [collection(ty).as_str(), id],
-                |row| row.get(0),
-            )
-            .optional()
+        storage::load(&self.state.db(), &collection(ty), id)
             .ok()
-            .flatten();
-        text.and_then(|t| serde_json::from_str(&t).ok())
+            .flatten()
     }
 
     fn all(&self, ty: &str) -> Vec<(String, Value)> {
@@ -144,14 +136,7 @@ impl Store for SqlStore<'_> {
     }
 
     fn put(&self, ty: &str, id: &str, record: &Value) {
-        let db = self.state.db();
-        let stamp = now();
-        let saved = db.execute(
-            "INSERT INTO stored_items VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, item_id) \
-             DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            params![collection(ty), id, record.to_string(), stamp, stamp],
-        );
-        if let Err(err) = saved {
+        if let Err(err) = storage::save(&self.state.db(), &collection(ty), id, record) {
             tracing::warn!("cannot store a GraphQL change: {err}");
         }
     }

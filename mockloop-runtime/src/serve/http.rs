@@ -282,15 +282,11 @@ async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<Arc<s
         }
         Matched::NotFound => return (Reply::json(404, &json!({"detail": "Not Found"})), None),
     };
+    if let (Handler::Api(_), Some(world)) = (&handler, &mock.graphql) {
+        let (reply, operation) = graphql::answer(mock, world, request, &key).await;
+        return (reply, Some(operation.map_or(key, Arc::from)));
+    }
     let reply = match handler {
-        Handler::Api(_) if mock.graphql.is_some() => {
-            let world = mock.graphql.as_ref().map(Arc::clone);
-            let Some(world) = world else {
-                return (Reply::empty(500), Some(key));
-            };
-            let (reply, operation) = graphql::answer(mock, &world, request, &key).await;
-            return (reply, Some(operation.map_or(key, Arc::from)));
-        }
         Handler::Api(index) => {
             let reply = api::answer(mock, request, index).await;
             let op = &mock.catalog.ops[index];

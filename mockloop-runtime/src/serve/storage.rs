@@ -92,7 +92,7 @@ fn id_field(item_path: &str, body: &Map<String, Value>) -> String {
     }
 }
 
-fn load(db: &Connection, collection: &str, id: &str) -> rusqlite::Result<Option<Value>> {
+pub(crate) fn load(db: &Connection, collection: &str, id: &str) -> rusqlite::Result<Option<Value>> {
     let text: Option<String> = db
         .query_row(
             "SELECT body FROM stored_items WHERE collection = ? AND item_id = ?",
@@ -103,7 +103,12 @@ fn load(db: &Connection, collection: &str, id: &str) -> rusqlite::Result<Option<
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
-fn save(db: &Connection, collection: &str, id: &str, item: &Value) -> rusqlite::Result<()> {
+pub(crate) fn save(
+    db: &Connection,
+    collection: &str,
+    id: &str,
+    item: &Value,
+) -> rusqlite::Result<()> {
     let stamp = now();
     db.execute(
         "INSERT INTO stored_items VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, item_id) \
