@@ -17,6 +17,7 @@ mod forms;
 mod graphql;
 mod graphql_ws;
 mod http;
+mod log_entry;
 mod log_rows;
 mod log_writer;
 mod multipart;

@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
 use super::engine::Mock;
 use super::graphql::{SqlStore, publish};
-use super::log_writer::LogEntry;
+use super::log_entry::{EntryFields, LogEntry};
 use super::request::Incoming;
 use crate::graphql::ENDPOINT;
 use crate::graphql::operation::{Prepared, prepare, run};
@@ -272,24 +272,25 @@ async fn log_operation(
     let body = |value: &Value| Bytes::from(value.to_string().into_bytes());
     let request_body = body(&Value::Object(payload.clone()));
     let response_body = refused.map(body).unwrap_or_default();
-    let cap = |bytes: Bytes| bytes.slice(..bytes.len().min(log.body_limit));
-    let entry = LogEntry {
+    let scenario = mock.state.active_name();
+    let entry = LogEntry::encode(&EntryFields {
         started: std::time::SystemTime::now(),
-        method: hyper::Method::GET,
-        raw_path: ENDPOINT.to_owned(),
-        query: String::new(),
+        method: "GET",
+        raw_path: ENDPOINT,
+        query: "",
         status_code: 101,
         process_time_ms: 0.0,
-        client_host: origin.client.clone(),
-        headers: origin.headers.clone(),
+        client_host: origin.client.as_deref(),
+        headers: &origin.headers,
+        request_body: &request_body,
+        response_body: &response_body,
+        body_limit: log.body_limit,
         response_size: response_body.len(),
-        request_body: cap(request_body),
-        response_body: cap(response_body),
-        correlation_id: format!("{:032x}", rand::random::<u128>()),
-        test_scenario: mock.state.active_name(),
+        correlation_id: &format!("{:032x}", rand::random::<u128>()),
+        test_scenario: scenario.as_deref(),
         is_admin: false,
-        operation_key: Some(Arc::from(label)),
-    };
+        operation_key: Some(label),
+    });
     log.submit(entry).await;
 }
 

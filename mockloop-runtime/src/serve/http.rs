@@ -16,7 +16,7 @@ use super::api;
 use super::engine::Mock;
 use super::graphql;
 use super::graphql_ws;
-use super::log_writer::LogEntry;
+use super::log_entry::{EntryFields, LogEntry};
 use super::request::Incoming;
 use super::respond::Reply;
 use super::router::{Handler, Matched};
@@ -232,25 +232,25 @@ async fn logged(mock: &Arc<Mock>, request: &mut Incoming) -> Reply {
     let (reply, operation_key) = route(mock, request).await;
     let reply = reply.with_header("x-correlation-id", request_id.clone());
     if let Some(log) = &mock.log {
-        let limit = log.body_limit;
-        let cap = |body: &Bytes| body.slice(..body.len().min(limit));
-        let entry = LogEntry {
+        let scenario = mock.state.active_name();
+        let entry = LogEntry::encode(&EntryFields {
             started,
-            method: request.method.clone(),
-            raw_path: std::mem::take(&mut request.raw_path),
-            query: std::mem::take(&mut request.query_string),
+            method: request.method.as_str(),
+            raw_path: &request.raw_path,
+            query: &request.query_string,
             status_code: reply.status,
             process_time_ms: clock.elapsed().as_secs_f64() * 1000.0,
-            client_host: request.client.clone(),
-            headers: std::mem::take(&mut request.headers),
-            request_body: cap(&request.body),
-            response_body: cap(&reply.body),
+            client_host: request.client.as_deref(),
+            headers: &request.headers,
+            request_body: &request.body,
+            response_body: &reply.body,
+            body_limit: log.body_limit,
             response_size: reply.body.len(),
-            correlation_id: request_id,
-            test_scenario: mock.state.active_name(),
+            correlation_id: &request_id,
+            test_scenario: scenario.as_deref(),
             is_admin: is_logged_admin(&request.path),
-            operation_key,
-        };
+            operation_key: operation_key.as_deref(),
+        });
         log.submit(entry).await;
     }
     reply

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::SystemTime;
 
-use hyper::header::{HeaderName, HeaderValue};
+use foldhash::fast::RandomState;
 use rusqlite::Statement;
 
-use super::log_writer::LogEntry;
+use super::log_entry::{self, EntryView};
 use super::redaction::Redactor;
 use super::request::percent_decode;
 
@@ -30,7 +30,7 @@ struct Headers {
 
 /// One entry's row, ready to bind.
 pub(crate) struct Row<'e> {
-    entry: &'e LogEntry,
+    entry: EntryView<'e>,
     timestamp: String,
     path: Cow<'e, str>,
     query: Rc<str>,
@@ -46,15 +46,15 @@ impl Row<'_> {
         statement: &mut Statement<'_>,
         offset: usize,
     ) -> rusqlite::Result<()> {
-        let entry = self.entry;
+        let entry = &self.entry;
         let at = |column: usize| offset + column;
         statement.raw_bind_parameter(at(1), self.timestamp.as_str())?;
-        statement.raw_bind_parameter(at(2), entry.method.as_str())?;
+        statement.raw_bind_parameter(at(2), entry.method)?;
         statement.raw_bind_parameter(at(3), &*self.path)?;
         statement.raw_bind_parameter(at(4), &*self.query)?;
         statement.raw_bind_parameter(at(5), entry.status_code)?;
         statement.raw_bind_parameter(at(6), entry.process_time_ms)?;
-        statement.raw_bind_parameter(at(7), entry.client_host.as_deref())?;
+        statement.raw_bind_parameter(at(7), entry.client_host)?;
         statement.raw_bind_parameter(at(8), &*self.headers.json)?;
         statement.raw_bind_parameter(at(9), self.request_body.as_deref())?;
         statement.raw_bind_parameter(at(10), self.response_body.as_deref())?;
@@ -64,10 +64,10 @@ impl Row<'_> {
         )?;
         statement.raw_bind_parameter(at(12), self.headers.user_agent.as_deref())?;
         statement.raw_bind_parameter(at(13), self.headers.session_id.as_deref())?;
-        statement.raw_bind_parameter(at(14), entry.correlation_id.as_str())?;
-        statement.raw_bind_parameter(at(15), entry.test_scenario.as_deref())?;
+        statement.raw_bind_parameter(at(14), entry.correlation_id)?;
+        statement.raw_bind_parameter(at(15), entry.test_scenario)?;
         statement.raw_bind_parameter(at(16), i64::from(entry.is_admin))?;
-        statement.raw_bind_parameter(at(17), entry.operation_key.as_deref())?;
+        statement.raw_bind_parameter(at(17), entry.operation_key)?;
         Ok(())
     }
 }
@@ -75,28 +75,35 @@ impl Row<'_> {
 /// Turns entries into rows (in the writer thread only).
 pub(crate) struct RowMaker {
     redactor: Redactor,
-    /// By a hash of the headers; the headers kept to confirm a match.
-    headers: HashMap<u64, (Vec<(HeaderName, HeaderValue)>, Headers)>,
-    bodies: HashMap<bytes::Bytes, Option<Rc<str>>>,
-    queries: HashMap<String, Rc<str>>,
+    /// By the headers' encoding.
+    headers: HashMap<Box<[u8]>, Headers, RandomState>,
+    bodies: HashMap<Box<[u8]>, Option<Rc<str>>, RandomState>,
+    queries: HashMap<Box<str>, Rc<str>, RandomState>,
     /// The whole second last formatted, and its text up to the dot.
     second: (u64, String),
     empty: Rc<str>,
 }
 
-fn remember<K: std::hash::Hash + Eq, V: Clone>(
-    memo: &mut HashMap<K, V>,
-    key: K,
+/// The value remembered for `key`, made and remembered if there is none.
+fn remember<K, Q, V>(
+    memo: &mut HashMap<Box<K>, V, RandomState>,
+    key: &Q,
     make: impl FnOnce() -> V,
-) -> V {
-    if let Some(found) = memo.get(&key) {
+) -> V
+where
+    K: std::hash::Hash + Eq + ?Sized,
+    Q: std::hash::Hash + Eq + ?Sized,
+    Box<K>: std::borrow::Borrow<Q> + for<'q> From<&'q Q>,
+    V: Clone,
+{
+    if let Some(found) = memo.get(key) {
         return found.clone();
     }
     if memo.len() >= MEMO_ENTRIES {
         memo.clear();
     }
     let value = make();
-    memo.insert(key, value.clone());
+    memo.insert(Box::from(key), value.clone());
     value
 }
 
@@ -113,29 +120,29 @@ impl RowMaker {
     pub(crate) fn new(redactor: Redactor) -> Self {
         Self {
             redactor,
-            headers: HashMap::new(),
-            bodies: HashMap::new(),
-            queries: HashMap::new(),
+            headers: HashMap::default(),
+            bodies: HashMap::default(),
+            queries: HashMap::default(),
             second: (u64::MAX, String::new()),
             empty: Rc::from(""),
         }
     }
 
     /// The row of an entry, secrets redacted.
-    pub(crate) fn row<'e>(&mut self, entry: &'e LogEntry) -> Row<'e> {
+    pub(crate) fn row<'e>(&mut self, entry: EntryView<'e>) -> Row<'e> {
         let path = if entry.raw_path.contains('%') {
-            Cow::Owned(percent_decode(&entry.raw_path))
+            Cow::Owned(percent_decode(entry.raw_path))
         } else {
-            Cow::Borrowed(entry.raw_path.as_str())
+            Cow::Borrowed(entry.raw_path)
         };
         Row {
-            entry,
             timestamp: self.timestamp(entry.started),
             path,
-            query: self.query(&entry.query),
-            headers: self.headers(&entry.headers),
-            request_body: self.body(&entry.request_body),
-            response_body: self.body(&entry.response_body),
+            query: self.query(entry.query),
+            headers: self.headers(entry.headers),
+            request_body: self.body(entry.request_body),
+            response_body: self.body(entry.response_body),
+            entry,
         }
     }
 
@@ -162,55 +169,33 @@ impl RowMaker {
         out
     }
 
-    fn headers(&mut self, headers: &hyper::HeaderMap) -> Headers {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for (name, value) in headers {
-            name.as_str().hash(&mut hasher);
-            value.as_bytes().hash(&mut hasher);
-        }
-        let key = hasher.finish();
-        if let Some((known, row)) = self.headers.get(&key)
-            && known.len() == headers.len()
-            && known
+    fn headers(&mut self, headers: log_entry::Headers<'_>) -> Headers {
+        let redactor = &self.redactor;
+        remember(&mut self.headers, headers.bytes, || {
+            let pairs: Vec<(String, String)> = headers
                 .iter()
-                .zip(headers.iter())
-                .all(|((n, v), (name, value))| n == name && v == value)
-        {
-            return row.clone();
-        }
-        let pairs: Vec<(String, String)> = headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-                )
-            })
-            .collect();
-        let (json, user_agent, session_id) = self.redactor.headers(&pairs);
-        let row = Headers {
-            json: Rc::from(json),
-            user_agent: user_agent.map(Rc::from),
-            session_id: session_id.map(Rc::from),
-        };
-        if self.headers.len() >= MEMO_ENTRIES {
-            self.headers.clear();
-        }
-        let known = headers
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone()))
-            .collect();
-        self.headers.insert(key, (known, row.clone()));
-        row
+                .map(|(name, value)| {
+                    (
+                        String::from_utf8_lossy(name).into_owned(),
+                        value.iter().map(|&b| char::from(b)).collect(),
+                    )
+                })
+                .collect();
+            let (json, user_agent, session_id) = redactor.headers(&pairs);
+            Headers {
+                json: Rc::from(json),
+                user_agent: user_agent.map(Rc::from),
+                session_id: session_id.map(Rc::from),
+            }
+        })
     }
 
-    fn body(&mut self, data: &bytes::Bytes) -> Option<Rc<str>> {
+    fn body(&mut self, data: &[u8]) -> Option<Rc<str>> {
         if data.len() > MEMO_BODY_LIMIT {
             return body(data, &self.redactor);
         }
         let redactor = &self.redactor;
-        remember(&mut self.bodies, data.clone(), || body(data, redactor))
+        remember(&mut self.bodies, data, || body(data, redactor))
     }
 
     fn query(&mut self, text: &str) -> Rc<str> {
@@ -218,8 +203,6 @@ impl RowMaker {
             return Rc::clone(&self.empty);
         }
         let redactor = &self.redactor;
-        remember(&mut self.queries, text.to_owned(), || {
-            Rc::from(redactor.query(text))
-        })
+        remember(&mut self.queries, text, || Rc::from(redactor.query(text)))
     }
 }

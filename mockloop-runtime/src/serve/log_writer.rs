@@ -9,11 +9,12 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::log_entry::LogEntry;
 use super::log_rows::{COLUMNS, Row, RowMaker};
 use super::redaction::Redactor;
 use super::state::connect;
@@ -25,6 +26,11 @@ const CAPACITY: usize = 16_384;
 const BATCH_SIZE: usize = 5_000;
 /// How long the writer collects a small batch before writing it.
 const BATCH_WAIT: Duration = Duration::from_millis(100);
+
+/// How long the writer sleeps between looks at a channel it emptied
+/// while it collects a batch (the channel holds far more than arrives
+/// meanwhile).
+const POLL: Duration = Duration::from_millis(10);
 
 /// Rows inserted by one statement (fewer statements, less overhead).
 const ROWS_PER_STATEMENT: usize = 50;
@@ -41,30 +47,8 @@ fn insert_sql(rows: usize) -> String {
     )
 }
 
-/// One request as the server saw it, before any conversion.
-#[derive(Debug)]
-pub(crate) struct LogEntry {
-    pub(crate) started: SystemTime,
-    pub(crate) method: hyper::Method,
-    /// The path as sent (decoded when written).
-    pub(crate) raw_path: String,
-    pub(crate) query: String,
-    pub(crate) status_code: u16,
-    pub(crate) process_time_ms: f64,
-    pub(crate) client_host: Option<String>,
-    /// The request's headers, as received.
-    pub(crate) headers: hyper::HeaderMap,
-    pub(crate) request_body: bytes::Bytes,
-    pub(crate) response_body: bytes::Bytes,
-    pub(crate) response_size: usize,
-    pub(crate) correlation_id: String,
-    pub(crate) test_scenario: Option<String>,
-    pub(crate) is_admin: bool,
-    pub(crate) operation_key: Option<std::sync::Arc<str>>,
-}
-
 enum Message {
-    Entry(Box<LogEntry>),
+    Entry(LogEntry),
     Flush(oneshot::Sender<()>),
     /// Write what is pending and stop.
     Close,
@@ -136,7 +120,7 @@ impl LogWriter {
 
     /// Hands an entry to the writer; waits for room if the channel is full.
     pub(crate) async fn submit(&self, entry: LogEntry) {
-        match self.sender.try_send(Message::Entry(Box::new(entry))) {
+        match self.sender.try_send(Message::Entry(entry)) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(message)) => {
                 self.stats.waits.fetch_add(1, Ordering::Relaxed);
@@ -171,12 +155,13 @@ fn run(
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     let mut closing = false;
     let mut rows = RowMaker::new(redactor);
+    let full_sql = insert_sql(ROWS_PER_STATEMENT);
     while let Some(first) = receiver.blocking_recv() {
         let started = Instant::now();
         let mut message = Some(first);
         loop {
             match message.take() {
-                Some(Message::Entry(entry)) => batch.push(*entry),
+                Some(Message::Entry(entry)) => batch.push(entry),
                 Some(Message::Flush(done)) => {
                     waiting.push(done);
                     break;
@@ -193,12 +178,19 @@ fn run(
             match receiver.try_recv() {
                 Ok(next) => message = Some(next),
                 Err(mpsc::error::TryRecvError::Empty) if started.elapsed() < BATCH_WAIT => {
-                    std::thread::sleep(Duration::from_millis(2));
+                    std::thread::sleep(POLL);
                 }
                 Err(_) => break,
             }
         }
-        insert(&mut connection, &mut batch, &mut rows, stats, path);
+        insert(
+            &mut connection,
+            &full_sql,
+            &mut batch,
+            &mut rows,
+            stats,
+            path,
+        );
         for done in waiting.drain(..) {
             let _ = done.send(());
         }
@@ -210,6 +202,7 @@ fn run(
 
 fn insert(
     connection: &mut Connection,
+    full_sql: &str,
     batch: &mut Vec<LogEntry>,
     rows: &mut RowMaker,
     stats: &LogStats,
@@ -220,14 +213,25 @@ fn insert(
     }
     let count = batch.len() as u64;
     let outcome = (|| -> rusqlite::Result<()> {
-        let made: Vec<Row<'_>> = batch.iter().map(|entry| rows.row(entry)).collect();
+        let made: Vec<Row<'_>> = batch.iter().map(|entry| rows.row(entry.view())).collect();
         let transaction = connection.transaction()?;
-        for chunk in made.chunks(ROWS_PER_STATEMENT) {
-            let mut statement = transaction.prepare_cached(&insert_sql(chunk.len()))?;
-            for (index, row) in chunk.iter().enumerate() {
-                row.bind(&mut statement, index * COLUMNS)?;
+        {
+            // One statement for every full chunk (preparing, or even looking
+            // up a cached statement by its text, is not free).
+            let mut full = transaction.prepare_cached(full_sql)?;
+            for chunk in made.chunks(ROWS_PER_STATEMENT) {
+                let mut rest;
+                let statement = if chunk.len() == ROWS_PER_STATEMENT {
+                    &mut full
+                } else {
+                    rest = transaction.prepare(&insert_sql(chunk.len()))?;
+                    &mut rest
+                };
+                for (index, row) in chunk.iter().enumerate() {
+                    row.bind(statement, index * COLUMNS)?;
+                }
+                statement.raw_execute()?;
             }
-            statement.raw_execute()?;
         }
         transaction.commit()
     })();

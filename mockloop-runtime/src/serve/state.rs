@@ -2,10 +2,14 @@
 //! overrides and the storage switch (`mock_state`), cached in memory and
 //! kept current across processes the way `mockloop_mock/database.py` does
 //! it: each write bumps the store's revision in `mock_state` and grows the
-//! `<db>-changes` file by a byte; each request costs one `stat` of that file.
+//! `<db>-changes` file by a byte; each request costs one `fstat` of that
+//! file, kept open (and opened again if it is deleted).
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -68,6 +72,10 @@ struct Watch {
 pub(crate) struct State {
     db: Mutex<Connection>,
     changes: PathBuf,
+    /// The changes file, open for `fstat` (no path lookup per request).
+    changes_file: RwLock<Option<File>>,
+    /// Its size when the stores were last read (`watch.size`, lock-free).
+    seen_size: AtomicI64,
     watch: Mutex<Watch>,
     overrides: RwLock<Map<String, Value>>,
     active: RwLock<Active>,
@@ -85,11 +93,22 @@ impl State {
         let state = Self {
             db: Mutex::new(db),
             changes: PathBuf::from(format!("{}-changes", path.display())),
+            changes_file: RwLock::new(None),
+            seen_size: AtomicI64::new(i64::MIN),
             watch: Mutex::new(Watch::default()),
             overrides: RwLock::new(Map::new()),
             active: RwLock::new(Active::default()),
             storage_on: RwLock::new(false),
         };
+        // An empty changes file (as good as none), so that requests can
+        // keep it open from the start.
+        if let Err(err) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&state.changes)
+        {
+            tracing::warn!("cannot create {}: {err}", state.changes.display());
+        }
         state.refresh();
         Ok(state)
     }
@@ -99,15 +118,44 @@ impl State {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reloads the stores another process changed (one `stat` when none did).
+    /// The changes file's size; -1 while there is none.
+    fn changes_size(&self) -> i64 {
+        let size_of = |file: &File| {
+            file.metadata()
+                .ok()
+                .filter(|meta| meta.nlink() > 0)
+                .map(|meta| i64::try_from(meta.len()).unwrap_or(i64::MAX))
+        };
+        if let Ok(open) = self.changes_file.read()
+            && let Some(size) = open.as_ref().and_then(size_of)
+        {
+            return size;
+        }
+        // Not open yet, or deleted since: open it again by its path.
+        let Ok(file) = File::open(&self.changes) else {
+            return -1;
+        };
+        let size = size_of(&file).unwrap_or(-1);
+        if let Ok(mut open) = self.changes_file.write() {
+            *open = Some(file);
+        }
+        size
+    }
+
+    /// Reloads the stores another process changed (one `fstat` when none
+    /// did).
     pub(crate) fn refresh(&self) {
-        let size = std::fs::metadata(&self.changes).map_or(-1, |m| m.len() as i64);
+        let size = self.changes_size();
+        if self.seen_size.load(Ordering::Acquire) == size {
+            return;
+        }
         {
             let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());
             if watch.size == Some(size) {
                 return;
             }
             watch.size = Some(size);
+            self.seen_size.store(size, Ordering::Release);
         }
         // Locks are taken database first, then the watch, everywhere.
         let db = self.db();
@@ -156,9 +204,9 @@ impl State {
             .and_then(|mut file| file.write_all(b"."))
         {
             Ok(()) => {
-                watch.size = std::fs::metadata(&self.changes)
-                    .map(|m| m.len() as i64)
-                    .ok();
+                let size = self.changes_size();
+                watch.size = Some(size);
+                self.seen_size.store(size, Ordering::Release);
             }
             Err(err) => tracing::warn!(
                 "cannot record a change in {}: {err}; other processes of this mock see it after their restart",
