@@ -18,6 +18,7 @@
 
 pub(crate) mod behaviour;
 pub(crate) mod data;
+mod documents;
 pub(crate) mod http;
 mod introspection;
 pub(crate) mod load;

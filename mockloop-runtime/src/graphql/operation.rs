@@ -1,5 +1,7 @@
 //! One GraphQL operation, whatever carries it (HTTP or a WebSocket):
 //! parsed, validated, bounded in depth, then run against the world.
+use std::sync::Arc;
+
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::{Operation, OperationType, Selection, SelectionSet};
 use apollo_compiler::resolvers::Execution;
@@ -12,7 +14,7 @@ use super::resolve::{Configured, Context, ERROR_MARK, Event, Store, World};
 
 /// An operation ready to run.
 pub(crate) struct Prepared {
-    document: Valid<ExecutableDocument>,
+    document: Arc<Valid<ExecutableDocument>>,
     name: Option<String>,
     variables: JsonMap,
     /// Query, mutation or subscription.
@@ -45,16 +47,12 @@ pub(crate) fn prepare(
     operation_name: Option<&str>,
     variables: Map<String, Value>,
 ) -> Result<Prepared, Refused> {
-    let document = ExecutableDocument::parse_and_validate(&world.schema, query, "query.graphql")
-        .map_err(|with_errors| Refused {
+    let document = world
+        .documents
+        .get(&world.schema, query)
+        .map_err(|errors| Refused {
             label: "invalid".to_owned(),
-            errors: Value::Array(
-                with_errors
-                    .errors
-                    .iter()
-                    .map(|d| serde_json::to_value(d.to_json()).unwrap_or(Value::Null))
-                    .collect(),
-            ),
+            errors: Value::clone(&errors),
         })?;
     let operation = document
         .operations

@@ -30,6 +30,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use super::data::{DEFAULT_LIST, MAX_LIST, MAX_VALUES, TOTAL};
+use super::documents::Documents;
 use super::fnv;
 use super::shape::Shape;
 
@@ -83,6 +84,8 @@ pub(crate) struct World {
     query_root: String,
     mutation_root: Option<String>,
     subscription_root: Option<String>,
+    /// The operations seen, parsed and validated.
+    pub(crate) documents: Documents,
 }
 
 impl World {
@@ -121,6 +124,7 @@ impl World {
             pool,
             pool_size,
             schema,
+            documents: Documents::default(),
         }
     }
 
