@@ -173,8 +173,14 @@ fn is_email(text: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '<' || c == '>')
 }
 
+/// An absolute http(s) URL as RFC 3986 writes it: the URL parser alone
+/// also takes spaces and other characters a `uri` format check refuses.
 fn is_uri(text: &str) -> bool {
-    (text.starts_with("http://") || text.starts_with("https://")) && url::Url::parse(text).is_ok()
+    (text.starts_with("http://") || text.starts_with("https://"))
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c))
+        && url::Url::parse(text).is_ok()
 }
 
 #[cfg(test)]
@@ -183,6 +189,15 @@ mod tests {
 
     fn lenient(values: &[Value]) -> Value {
         infer(&values.iter().collect::<Vec<_>>(), Strictness::Lenient)
+    }
+
+    #[test]
+    fn only_well_formed_urls_are_uris() {
+        assert!(is_uri("https://api.example.com/v1/items?page=2#top"));
+        assert!(!is_uri("https://example.com/a b"));
+        assert!(!is_uri("https://example.com/<script>"));
+        assert!(!is_uri("http://exa mple.com"));
+        assert!(!is_uri("ftp://example.com"));
     }
 
     #[test]
