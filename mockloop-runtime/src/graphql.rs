@@ -40,6 +40,25 @@ pub(crate) fn sources_of(document: &serde_json::Value) -> Option<Vec<load::SdlSo
     serde_json::from_value(sources.clone()).ok()
 }
 
+/// A GraphQL schema as loaded: its sources and the schema built from them,
+/// built once and handed down the pipeline.
+#[derive(Debug)]
+pub(crate) struct GraphqlSchema {
+    pub sources: Vec<load::SdlSource>,
+    pub schema: apollo_compiler::validation::Valid<apollo_compiler::Schema>,
+}
+
+impl GraphqlSchema {
+    /// The schema of a wrapper document, when it is one.
+    pub(crate) fn of(document: &serde_json::Value) -> crate::error::Result<Option<Self>> {
+        let Some(sources) = sources_of(document) else {
+            return Ok(None);
+        };
+        let schema = load::build(&sources)?;
+        Ok(Some(Self { sources, schema }))
+    }
+}
+
 /// FNV-1a over the UTF-8 bytes of `text`: the hash both engines use to
 /// choose among generated values (`graphql_data.py` has the same function).
 pub(crate) fn fnv(text: &str) -> u64 {

@@ -103,7 +103,7 @@ pub fn render_project(spec: &LoadedSpec, options: &RenderOptions) -> Result<Gene
         source,
     })?;
     let mut files = BTreeMap::new();
-    let graphql = crate::graphql::sources_of(&spec.original).is_some();
+    let graphql = spec.graphql.is_some();
     for (path, text) in env::static_files("fastapi/") {
         let relative = path.trim_start_matches("fastapi/").to_owned();
         // The GraphQL endpoint's modules and page ship with GraphQL mocks only.

@@ -79,6 +79,9 @@ pub struct LoadedSpec {
     pub document: serde_json::Value,
     /// Things that were read but cannot be honoured fully.
     pub warnings: Vec<String>,
+    /// For a GraphQL schema (described by `original`, its wrapper
+    /// document): the schema, built once.
+    pub(crate) graphql: Option<std::sync::Arc<graphql::GraphqlSchema>>,
 }
 
 mod bundle;
@@ -168,7 +171,11 @@ fn load_graphql(
     if let Some(auth) = auth {
         auth.apply(&mut wrapper);
     }
-    load_parsed(wrapper, input, location, Vec::new())
+    // The sources as the wrapper labels them (relative names, as the
+    // generated files show them).
+    let sources = graphql::sources_of(&wrapper).unwrap_or(sources);
+    let built = graphql::GraphqlSchema { sources, schema };
+    load_parsed(wrapper, input, location, Vec::new(), Some(built))
 }
 
 /// Loads a spec from text (JSON or YAML). `source_name` names it in errors;
@@ -202,25 +209,33 @@ fn load(
         None if har::detect(&parsed) => har::convert(&parsed, import, &mut warnings)?,
         None => parsed,
     };
-    load_parsed(parsed, source_name, location, warnings)
+    load_parsed(parsed, source_name, location, warnings, None)
 }
 
 /// Loading once the text is a document: versions, bundling, normalising.
+/// `graphql` is the schema a wrapper document describes, when the caller
+/// built it; a wrapper document read as a file gets its schema built here.
 fn load_parsed(
     parsed: serde_json::Value,
     source_name: &str,
     location: &Location,
     mut warnings: Vec<String>,
+    graphql: Option<graphql::GraphqlSchema>,
 ) -> Result<LoadedSpec> {
     let version = version::detect(&parsed, source_name)?;
     let original = bundle::bundle(parsed, location, schema_container(version))?;
     let document = normalise(&original, version, source_name, &mut warnings)?;
+    let graphql = match graphql {
+        Some(built) => Some(built),
+        None => graphql::GraphqlSchema::of(&original)?,
+    };
     Ok(LoadedSpec {
         source: source_name.to_owned(),
         version,
         original,
         document,
         warnings,
+        graphql: graphql.map(std::sync::Arc::new),
     })
 }
 

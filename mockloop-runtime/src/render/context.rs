@@ -108,7 +108,7 @@ impl<'a> ProjectView<'a> {
                 })
                 .collect(),
             collections: collections(model),
-            graphql: graphql::sources_of(&spec.original).is_some(),
+            graphql: spec.graphql.is_some(),
         }
     }
 }
@@ -205,11 +205,10 @@ pub(super) fn data_values(
         value("mock_data/security.json", &security::document(spec, model))?,
         value("mock_data/events.json", &events::document(spec, model))?,
     ];
-    if let Some(sources) = graphql::sources_of(&spec.original) {
-        let schema = graphql::load::build(&sources)?;
+    if let Some(built) = &spec.graphql {
         values.push((
             graphql::DATA_FILE,
-            graphql::data::document(&sources, &schema)?,
+            graphql::data::document(&built.sources, &built.schema)?,
         ));
     }
     Ok(values)
@@ -276,7 +275,7 @@ fn manifest(spec: &LoadedSpec, model: &ApiModel, options: &RenderOptions) -> Val
         "reserved_routes": reserved,
         "warnings": model.warnings,
     });
-    if graphql::sources_of(&spec.original).is_some()
+    if spec.graphql.is_some()
         && let Some(object) = manifest.as_object_mut()
     {
         // A GraphQL mock says so (REST manifests stay as they were).

@@ -91,7 +91,11 @@ impl Mock {
         });
         let docs = swagger_ui_html(&format!("{} (mock)", files.title()));
         let admin_csp = content_security_policy(&files.admin_page);
-        let graphql = files.graphql.as_ref().map(graphql_world).transpose()?;
+        let graphql = files
+            .graphql
+            .as_ref()
+            .map(|data| graphql_world(data, files.graphql_schema.as_deref()))
+            .transpose()?;
         let graphql_page = embedded_file(super::graphql::PAGE).unwrap_or_default();
         let mut mock = Self {
             health: Bytes::from(serde_json::to_vec(&health).unwrap_or_default()),
@@ -229,8 +233,15 @@ impl Mock {
     }
 }
 
-/// The schema and pool of `mock_data/graphql.json`.
-fn graphql_world(data: &Value) -> Result<Arc<World>> {
+/// The schema and pool of `mock_data/graphql.json`; the schema is built
+/// from its sources unless loading the spec built it.
+fn graphql_world(
+    data: &Value,
+    built: Option<&crate::graphql::GraphqlSchema>,
+) -> Result<Arc<World>> {
+    if let Some(built) = built {
+        return Ok(Arc::new(World::new(built.schema.clone(), data)));
+    }
     let sources = data
         .get("sources")
         .and_then(|sources| serde_json::from_value(sources.clone()).ok());

@@ -32,6 +32,8 @@ pub struct MockFiles {
     pub admin_page: String,
     /// `mock_data/graphql.json`, for a GraphQL mock.
     pub graphql: Option<Value>,
+    /// Its schema, when it was built while loading the spec.
+    pub(crate) graphql_schema: Option<std::sync::Arc<crate::graphql::GraphqlSchema>>,
 }
 
 impl MockFiles {
@@ -66,6 +68,7 @@ impl MockFiles {
             openapi: read("mock_data/openapi.json")?,
             admin_page: embedded_file(ADMIN_PAGE).unwrap_or_default().to_owned(),
             graphql,
+            graphql_schema: None,
         };
         files.check(folder)?;
         Ok(files)
@@ -100,6 +103,7 @@ impl MockFiles {
             openapi: take("mock_data/openapi.json")?,
             admin_page: embedded_file(ADMIN_PAGE).unwrap_or_default().to_owned(),
             graphql,
+            graphql_schema: spec.graphql.clone(),
         })
     }
 

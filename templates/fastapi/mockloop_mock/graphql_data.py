@@ -21,8 +21,8 @@ both engines answer a query with the same data:
 
 import base64
 import binascii
-import json
 import sqlite3
+import sys
 from typing import Any
 
 from graphql import (
@@ -37,7 +37,7 @@ from graphql import (
     is_non_null_type,
 )
 
-from mockloop_mock import database, overrides, scenarios, settings
+from mockloop_mock import database, overrides, scenarios, settings, storage
 
 DATA: dict[str, Any] = settings.load_json(settings.DATA_DIR / "graphql.json")
 LIMITS: dict[str, Any] = DATA["limits"]
@@ -140,32 +140,17 @@ class Store:
         self.db.close()
 
     def get(self, type_name: str, item_id: str) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT body FROM stored_items WHERE collection = ? AND item_id = ?",
-            (f"graphql:{type_name}", item_id),
-        ).fetchone()
-        return json.loads(row["body"]) if row else None
+        return storage.load_item(self.db, f"graphql:{type_name}", item_id)
 
     def all(self, type_name: str) -> list[tuple[str, dict[str, Any]]]:
-        rows = self.db.execute(
-            "SELECT item_id, body FROM stored_items WHERE collection = ?"
-            " ORDER BY rowid",
-            (f"graphql:{type_name}",),
-        ).fetchall()
-        return [(row["item_id"], json.loads(row["body"])) for row in rows]
+        return storage.stored_items(self.db, f"graphql:{type_name}")
 
     def put(self, type_name: str, item_id: str, record: dict[str, Any]) -> None:
-        now = scenarios.now()
         try:
-            self.db.execute(
-                "INSERT INTO stored_items VALUES (?, ?, ?, ?, ?) ON CONFLICT"
-                " (collection, item_id) DO UPDATE SET body = excluded.body,"
-                " updated_at = excluded.updated_at",
-                (f"graphql:{type_name}", item_id, json.dumps(record), now, now),
-            )
-            self.db.commit()
-        except sqlite3.Error:
-            pass
+            storage.save_item(self.db, f"graphql:{type_name}", item_id, record)
+        except sqlite3.Error as error:
+            # The answer stands; only its record is lost.
+            print(f"mockloop: cannot store a {type_name}: {error}", file=sys.stderr)
 
 
 class Context:

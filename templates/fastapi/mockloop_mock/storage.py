@@ -11,7 +11,9 @@ remove one, and an unknown id is a 404. Other routes answer as usual.
 
 import asyncio
 import json
+import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,17 +123,19 @@ def _new_id(collection: str, example: Any, field: str) -> Any:
     return max(numbers, default=0) + 1
 
 
-def _load(collection: str, item_id: str) -> Any:
-    rows = _execute(
+def load_item(db: sqlite3.Connection, collection: str, item_id: str) -> Any:
+    """The item stored under ``item_id`` in ``collection``, or ``None``."""
+    row = db.execute(
         "SELECT body FROM stored_items WHERE collection = ? AND item_id = ?",
         (collection, item_id),
-    )
-    return json.loads(rows[0]["body"]) if rows else None
+    ).fetchone()
+    return json.loads(row["body"]) if row else None
 
 
-def _save(collection: str, item_id: str, item: Any) -> None:
+def save_item(db: sqlite3.Connection, collection: str, item_id: str, item: Any) -> None:
+    """Stores ``item`` under ``item_id`` in ``collection`` (insert or replace)."""
     now = scenarios.now()
-    _execute(
+    db.execute(
         "INSERT INTO stored_items VALUES (?, ?, ?, ?, ?) ON CONFLICT"
         " (collection, item_id) DO UPDATE SET body = excluded.body,"
         " updated_at = excluded.updated_at",
@@ -139,12 +143,33 @@ def _save(collection: str, item_id: str, item: Any) -> None:
     )
 
 
-def _items(collection: str) -> list[Any]:
-    rows = _execute(
-        "SELECT body FROM stored_items WHERE collection = ? ORDER BY rowid",
+def stored_items(db: sqlite3.Connection, collection: str) -> list[tuple[str, Any]]:
+    """The ids and items of ``collection``, oldest first."""
+    rows = db.execute(
+        "SELECT item_id, body FROM stored_items WHERE collection = ? ORDER BY rowid",
         (collection,),
-    )
-    return [json.loads(row["body"]) for row in rows]
+    ).fetchall()
+    return [(row["item_id"], json.loads(row["body"])) for row in rows]
+
+
+def _with_db(work: Callable[[sqlite3.Connection], Any]) -> Any:
+    db = database.connect(settings.DB_PATH)
+    try:
+        return work(db)
+    finally:
+        db.close()
+
+
+def _load(collection: str, item_id: str) -> Any:
+    return _with_db(lambda db: load_item(db, collection, item_id))
+
+
+def _save(collection: str, item_id: str, item: Any) -> None:
+    _with_db(lambda db: save_item(db, collection, item_id, item))
+
+
+def _items(collection: str) -> list[Any]:
+    return [item for _, item in _with_db(lambda db: stored_items(db, collection))]
 
 
 def _create(key: str, collection: str, body: Any) -> Outcome | None:
