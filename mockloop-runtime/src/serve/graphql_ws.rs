@@ -273,24 +273,26 @@ async fn log_operation(
     let request_body = body(&Value::Object(payload.clone()));
     let response_body = refused.map(body).unwrap_or_default();
     let scenario = mock.state.active_name();
-    let entry = LogEntry::encode(&EntryFields {
-        started: std::time::SystemTime::now(),
-        method: "GET",
-        raw_path: ENDPOINT,
-        query: "",
-        status_code: 101,
-        process_time_ms: 0.0,
-        client_host: origin.client.as_deref(),
-        headers: &origin.headers,
-        request_body: &request_body,
-        response_body: &response_body,
-        body_limit: log.body_limit,
-        response_size: response_body.len(),
-        correlation_id: &format!("{:032x}", rand::random::<u128>()),
-        test_scenario: scenario.as_deref(),
-        is_admin: false,
-        operation_key: Some(label),
-    });
+    let entry = LogEntry::encode(
+        &EntryFields {
+            started: std::time::SystemTime::now(),
+            method: "GET",
+            raw_path: ENDPOINT,
+            query: "",
+            status_code: 101,
+            process_time_ms: 0.0,
+            client_host: origin.client.as_deref(),
+            headers: &origin.headers,
+            request_body: &request_body,
+            response_body: &response_body,
+            response_size: response_body.len(),
+            correlation_id: &format!("{:032x}", rand::random::<u128>()),
+            test_scenario: scenario.as_deref(),
+            is_admin: false,
+            operation_key: Some(label),
+        },
+        log.body_limit,
+    );
     log.submit(entry).await;
 }
 

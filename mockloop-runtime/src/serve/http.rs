@@ -233,24 +233,26 @@ async fn logged(mock: &Arc<Mock>, request: &mut Incoming) -> Reply {
     let reply = reply.with_header("x-correlation-id", request_id.clone());
     if let Some(log) = &mock.log {
         let scenario = mock.state.active_name();
-        let entry = LogEntry::encode(&EntryFields {
-            started,
-            method: request.method.as_str(),
-            raw_path: &request.raw_path,
-            query: &request.query_string,
-            status_code: reply.status,
-            process_time_ms: clock.elapsed().as_secs_f64() * 1000.0,
-            client_host: request.client.as_deref(),
-            headers: &request.headers,
-            request_body: &request.body,
-            response_body: &reply.body,
-            body_limit: log.body_limit,
-            response_size: reply.body.len(),
-            correlation_id: &request_id,
-            test_scenario: scenario.as_deref(),
-            is_admin: is_logged_admin(&request.path),
-            operation_key: operation_key.as_deref(),
-        });
+        let entry = LogEntry::encode(
+            &EntryFields {
+                started,
+                method: request.method.as_str(),
+                raw_path: &request.raw_path,
+                query: &request.query_string,
+                status_code: reply.status,
+                process_time_ms: clock.elapsed().as_secs_f64() * 1000.0,
+                client_host: request.client.as_deref(),
+                headers: &request.headers,
+                request_body: &request.body,
+                response_body: &reply.body,
+                response_size: reply.body.len(),
+                correlation_id: &request_id,
+                test_scenario: scenario.as_deref(),
+                is_admin: is_logged_admin(&request.path),
+                operation_key: operation_key.as_deref(),
+            },
+            log.body_limit,
+        );
         log.submit(entry).await;
     }
     reply

@@ -11,8 +11,9 @@
 //! freed where it was made.
 use std::time::{Duration, SystemTime};
 
-/// What a request thread knows of one request, borrowed.
-pub(crate) struct EntryFields<'a> {
+/// One request's fields for the log, borrowed: `H` is the request's
+/// `HeaderMap` when it is encoded, the encoded [`Headers`] when it is read.
+pub(crate) struct Entry<'a, H> {
     pub(crate) started: SystemTime,
     pub(crate) method: &'a str,
     /// The path as sent (decoded when written).
@@ -21,17 +22,20 @@ pub(crate) struct EntryFields<'a> {
     pub(crate) status_code: u16,
     pub(crate) process_time_ms: f64,
     pub(crate) client_host: Option<&'a str>,
-    pub(crate) headers: &'a hyper::HeaderMap,
-    /// Bodies are copied up to `body_limit` bytes.
+    pub(crate) headers: H,
     pub(crate) request_body: &'a [u8],
     pub(crate) response_body: &'a [u8],
-    pub(crate) body_limit: usize,
     pub(crate) response_size: usize,
     pub(crate) correlation_id: &'a str,
     pub(crate) test_scenario: Option<&'a str>,
     pub(crate) is_admin: bool,
     pub(crate) operation_key: Option<&'a str>,
 }
+
+/// What a request thread knows of one request.
+pub(crate) type EntryFields<'a> = Entry<'a, &'a hyper::HeaderMap>;
+/// An entry's fields, as the writer reads them.
+pub(crate) type EntryView<'a> = Entry<'a, Headers<'a>>;
 
 /// An encoded entry: fixed-size fields, then length-prefixed texts, then
 /// the headers.
@@ -64,9 +68,10 @@ fn put_optional(out: &mut Vec<u8>, data: Option<&[u8]>) {
 }
 
 impl LogEntry {
-    /// Copies what the log needs of a request into one buffer.
-    pub(crate) fn encode(fields: &EntryFields<'_>) -> Self {
-        let cap = |body: &'_ [u8]| body.len().min(fields.body_limit);
+    /// Copies what the log needs of a request into one buffer, bodies up
+    /// to `body_limit` bytes.
+    pub(crate) fn encode(fields: &EntryFields<'_>, body_limit: usize) -> Self {
+        let cap = |body: &'_ [u8]| body.len().min(body_limit);
         let headers: usize = fields
             .headers
             .iter()
@@ -150,32 +155,13 @@ impl LogEntry {
             headers,
             request_body,
             response_body,
-            response_size,
+            response_size: usize::try_from(response_size).unwrap_or(usize::MAX),
             correlation_id,
             test_scenario,
             is_admin: is_admin != 0,
             operation_key,
         }
     }
-}
-
-/// An entry's fields, as the writer reads them.
-pub(crate) struct EntryView<'a> {
-    pub(crate) started: SystemTime,
-    pub(crate) method: &'a str,
-    pub(crate) raw_path: &'a str,
-    pub(crate) query: &'a str,
-    pub(crate) status_code: u16,
-    pub(crate) process_time_ms: f64,
-    pub(crate) client_host: Option<&'a str>,
-    pub(crate) headers: Headers<'a>,
-    pub(crate) request_body: &'a [u8],
-    pub(crate) response_body: &'a [u8],
-    pub(crate) response_size: u64,
-    pub(crate) correlation_id: &'a str,
-    pub(crate) test_scenario: Option<&'a str>,
-    pub(crate) is_admin: bool,
-    pub(crate) operation_key: Option<&'a str>,
 }
 
 /// The request's headers, in the order received.
@@ -247,24 +233,26 @@ mod tests {
         headers.append("accept", "a".parse().unwrap());
         headers.append("accept", "b".parse().unwrap());
         let started = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
-        let entry = LogEntry::encode(&EntryFields {
-            started,
-            method: "POST",
-            raw_path: "/v1/pets%2F7",
-            query: "a=1&b=2",
-            status_code: 201,
-            process_time_ms: 1.25,
-            client_host: None,
-            headers: &headers,
-            request_body: b"0123456789",
-            response_body: b"{}",
-            body_limit: 4,
-            response_size: 2,
-            correlation_id: "abc",
-            test_scenario: Some("slow"),
-            is_admin: true,
-            operation_key: Some("POST /v1/pets"),
-        });
+        let entry = LogEntry::encode(
+            &EntryFields {
+                started,
+                method: "POST",
+                raw_path: "/v1/pets%2F7",
+                query: "a=1&b=2",
+                status_code: 201,
+                process_time_ms: 1.25,
+                client_host: None,
+                headers: &headers,
+                request_body: b"0123456789",
+                response_body: b"{}",
+                response_size: 2,
+                correlation_id: "abc",
+                test_scenario: Some("slow"),
+                is_admin: true,
+                operation_key: Some("POST /v1/pets"),
+            },
+            4,
+        );
         let view = entry.view();
         assert_eq!(view.started, started);
         assert_eq!(view.method, "POST");
