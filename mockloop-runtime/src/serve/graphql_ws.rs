@@ -269,9 +269,8 @@ async fn log_operation(
     let Some(log) = &mock.log else {
         return;
     };
-    let body = |value: &Value| Bytes::from(value.to_string().into_bytes());
-    let request_body = body(&Value::Object(payload.clone()));
-    let response_body = refused.map(body).unwrap_or_default();
+    let request_body = serde_json::to_string(payload).unwrap_or_default();
+    let response_body = refused.map(Value::to_string).unwrap_or_default();
     let scenario = mock.state.active_name();
     let entry = LogEntry::encode(
         &EntryFields {
@@ -283,8 +282,8 @@ async fn log_operation(
             process_time_ms: 0.0,
             client_host: origin.client.as_deref(),
             headers: &origin.headers,
-            request_body: &request_body,
-            response_body: &response_body,
+            request_body: request_body.as_bytes(),
+            response_body: response_body.as_bytes(),
             response_size: response_body.len(),
             correlation_id: &format!("{:032x}", rand::random::<u128>()),
             test_scenario: scenario.as_deref(),

@@ -85,15 +85,14 @@ pub(crate) struct RowMaker {
 }
 
 /// The value remembered for `key`, made and remembered if there is none.
-fn remember<K, Q, V>(
+fn remember<K, V>(
     memo: &mut HashMap<Box<K>, V, RandomState>,
-    key: &Q,
+    key: &K,
     make: impl FnOnce() -> V,
 ) -> V
 where
     K: std::hash::Hash + Eq + ?Sized,
-    Q: std::hash::Hash + Eq + ?Sized,
-    Box<K>: std::borrow::Borrow<Q> + for<'q> From<&'q Q>,
+    Box<K>: for<'k> From<&'k K>,
     V: Clone,
 {
     if let Some(found) = memo.get(key) {

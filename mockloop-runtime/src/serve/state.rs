@@ -64,7 +64,6 @@ pub(crate) struct Active {
 
 #[derive(Debug, Default)]
 struct Watch {
-    size: Option<i64>,
     revisions: HashMap<&'static str, Option<String>>,
 }
 
@@ -74,7 +73,7 @@ pub(crate) struct State {
     changes: PathBuf,
     /// The changes file, open for `fstat` (no path lookup per request).
     changes_file: RwLock<Option<File>>,
-    /// Its size when the stores were last read (`watch.size`, lock-free).
+    /// Its size when the stores were last read (`i64::MIN`: never).
     seen_size: AtomicI64,
     watch: Mutex<Watch>,
     overrides: RwLock<Map<String, Value>>,
@@ -146,16 +145,9 @@ impl State {
     /// did).
     pub(crate) fn refresh(&self) {
         let size = self.changes_size();
-        if self.seen_size.load(Ordering::Acquire) == size {
+        // One request of those that see a new size reloads the stores.
+        if self.seen_size.swap(size, Ordering::AcqRel) == size {
             return;
-        }
-        {
-            let mut watch = self.watch.lock().unwrap_or_else(|p| p.into_inner());
-            if watch.size == Some(size) {
-                return;
-            }
-            watch.size = Some(size);
-            self.seen_size.store(size, Ordering::Release);
         }
         // Locks are taken database first, then the watch, everywhere.
         let db = self.db();
@@ -204,9 +196,7 @@ impl State {
             .and_then(|mut file| file.write_all(b"."))
         {
             Ok(()) => {
-                let size = self.changes_size();
-                watch.size = Some(size);
-                self.seen_size.store(size, Ordering::Release);
+                self.seen_size.store(self.changes_size(), Ordering::Release);
             }
             Err(err) => tracing::warn!(
                 "cannot record a change in {}: {err}; other processes of this mock see it after their restart",
