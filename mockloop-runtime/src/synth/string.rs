@@ -22,20 +22,28 @@ impl Gen<'_, '_> {
             .unwrap_or(usize::MAX)
             .max(min);
         let fits = |text: &str| (min..=max).contains(&text.chars().count());
-        if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
+        let format = map
+            .get("format")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pattern = map.get("pattern").and_then(Value::as_str);
+        // A value of the format that also matches the pattern: a pattern
+        // that restates a format (Microsoft Graph's date-times) would
+        // otherwise give text of the pattern that the format rejects.
+        let formatted = format_string(format, &mut self.rng).filter(|text| fits(text));
+        if let Some(text) = &formatted
+            && pattern.is_some_and(|pattern| self.matches(pattern, text))
+        {
+            return Value::String(text.clone());
+        }
+        if let Some(pattern) = pattern
             && let Some(text) =
                 self.patterns
                     .sample(pattern, min, max.min(MAX_GENERATED), &mut self.rng)
         {
             return Value::String(text);
         }
-        let format = map
-            .get("format")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if let Some(text) = format_string(format, &mut self.rng)
-            && fits(&text)
-        {
+        if let Some(text) = formatted {
             return Value::String(text);
         }
         if self.examples_allowed()
@@ -47,6 +55,14 @@ impl Gen<'_, '_> {
             return Value::String(text);
         }
         Value::String(self.generic_string(min, max))
+    }
+
+    /// Whether `text` matches `pattern` (as validation reads it).
+    fn matches(&mut self, pattern: &str, text: &str) -> bool {
+        let schema = serde_json::json!({ "type": "string", "pattern": pattern });
+        self.checker
+            .is_valid(&schema, &Value::String(text.to_owned()))
+            == Some(true)
     }
 
     /// Lorem words fitted to `min..=max` code points.

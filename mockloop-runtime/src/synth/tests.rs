@@ -145,6 +145,18 @@ fn table() -> Vec<(&'static str, Value)> {
             "date-time",
             json!({"type": "string", "format": "date-time"}),
         ),
+        (
+            "date-time restated by a pattern (Microsoft Graph)",
+            json!({
+                "type": "string",
+                "format": "date-time",
+                "pattern": "^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,12})?(Z|[+-][0-9][0-9]:[0-9][0-9])$",
+            }),
+        ),
+        (
+            "format narrowed by a pattern",
+            json!({"type": "string", "format": "email", "pattern": "^[a-z]{3,8}@corp[.]example$"}),
+        ),
         ("date", json!({"type": "string", "format": "date"})),
         ("time", json!({"type": "string", "format": "time"})),
         ("duration", json!({"type": "string", "format": "duration"})),
