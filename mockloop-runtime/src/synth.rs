@@ -72,6 +72,7 @@ impl<'a> Synthesizer<'a> {
     /// name, used to pick realistic data. The same seed gives the same value.
     pub(crate) fn value(&mut self, schema: &Value, hint: &str, seed: u64) -> Value {
         let mut avoid: Vec<String> = Vec::new();
+        let mut omit: Vec<String> = Vec::new();
         let mut best = Value::Null;
         let mut failing: Vec<String> = Vec::new();
         for attempt in 0..ATTEMPTS {
@@ -84,6 +85,7 @@ impl<'a> Synthesizer<'a> {
                     rng,
                     avoid.clone(),
                 );
+                generator.omit.clone_from(&omit);
                 let value = generator.any(schema, hint);
                 (value, generator.used)
             };
@@ -96,6 +98,12 @@ impl<'a> Synthesizer<'a> {
             best = value;
             failing.clone_from(&errors);
             for path in errors {
+                // Still invalid with examples off: leave the property out
+                // if it is optional (a contradictory schema such as an
+                // array with an enum of strings).
+                if avoid.contains(&path) && !omit.contains(&path) {
+                    omit.push(path.clone());
+                }
                 let culprit = used.iter().find(|used| is_within(&path, used)).cloned();
                 let mut path = culprit.unwrap_or(path);
                 while avoid.contains(&path) && !path.is_empty() {

@@ -30,7 +30,8 @@ impl Gen<'_, '_> {
             max = max.min(prefix.len());
         }
         let contains = map.get("contains");
-        let wanted = if self.minimal() {
+        // Items that were invalid whatever was tried: as few as allowed.
+        let wanted = if self.minimal() || (0..2).any(|index| self.omitted(&index.to_string())) {
             0
         } else if self.depth_is_top() {
             2

@@ -35,6 +35,9 @@ pub(crate) struct Gen<'g, 'a> {
     pub(crate) avoid: Vec<String>,
     /// Pointers where a spec example or a realistic hint was used.
     pub(crate) used: Vec<String>,
+    /// Pointers of optional properties left out (no valid value was found
+    /// for them, examples or not).
+    pub(crate) omit: Vec<String>,
     /// Current nesting depth.
     depth: usize,
 }
@@ -57,6 +60,7 @@ impl<'g, 'a> Gen<'g, 'a> {
             path: String::new(),
             avoid,
             used: Vec::new(),
+            omit: Vec::new(),
             depth: 0,
         }
     }
@@ -89,6 +93,20 @@ impl<'g, 'a> Gen<'g, 'a> {
         let value = self.any(schema, hint);
         self.path.truncate(before);
         value
+    }
+
+    /// Whether the optional property `name` of the object being generated
+    /// is to be left out.
+    pub(crate) fn omitted(&self, name: &str) -> bool {
+        if self.omit.is_empty() {
+            return false;
+        }
+        let child = format!(
+            "{}/{}",
+            self.path,
+            name.replace('~', "~0").replace('/', "~1")
+        );
+        self.omit.contains(&child)
     }
 
     /// Whether only the required parts should be generated here (recursion).

@@ -31,7 +31,12 @@ impl Gen<'_, '_> {
             let is_required = required.contains(&name.as_str());
             if !is_required {
                 let full = out.len() + required.len() >= max_properties;
-                if minimal || optional >= MAX_OPTIONAL || full || self.write_only(schema) {
+                if minimal
+                    || optional >= MAX_OPTIONAL
+                    || full
+                    || self.write_only(schema)
+                    || self.omitted(name)
+                {
                     continue;
                 }
                 optional += 1;

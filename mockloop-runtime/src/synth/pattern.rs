@@ -28,23 +28,35 @@ impl PatternCache {
         rng: &mut R,
     ) -> Option<String> {
         let repeat = u32::try_from(max.clamp(1, 16)).unwrap_or(16);
-        let generator = self
-            .compiled
-            .entry((pattern.to_owned(), repeat))
-            .or_insert_with(|| compile(pattern, repeat))
-            .as_ref()?;
         let mut best: Option<String> = None;
-        for _ in 0..SAMPLES {
-            let sample: Result<String, std::string::FromUtf8Error> = generator.sample(rng);
-            let Ok(sample) = sample else {
+        // Shorter open repeats when the samples come out too long (`.*` on
+        // both sides of a 36-character id).
+        for repeat in [repeat, 2, 0] {
+            let Some(generator) = self
+                .compiled
+                .entry((pattern.to_owned(), repeat))
+                .or_insert_with(|| compile(pattern, repeat))
+                .as_ref()
+            else {
                 continue;
             };
-            let length = sample.chars().count();
-            if (min..=max).contains(&length) {
-                return Some(sample);
+            let mut too_long = false;
+            for _ in 0..SAMPLES {
+                let sample: Result<String, std::string::FromUtf8Error> = generator.sample(rng);
+                let Ok(sample) = sample else {
+                    continue;
+                };
+                let length = sample.chars().count();
+                if (min..=max).contains(&length) {
+                    return Some(sample);
+                }
+                too_long |= length > max;
+                if best.is_none() {
+                    best = Some(sample);
+                }
             }
-            if best.is_none() {
-                best = Some(sample);
+            if !too_long {
+                break;
             }
         }
         let mut best = best?;

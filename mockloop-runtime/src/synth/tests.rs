@@ -157,6 +157,38 @@ fn table() -> Vec<(&'static str, Value)> {
             "format narrowed by a pattern",
             json!({"type": "string", "format": "email", "pattern": "^[a-z]{3,8}@corp[.]example$"}),
         ),
+        (
+            "uuid in capitals (loket.nl)",
+            json!({"type": "string", "format": "uuid", "pattern": "^[{(]?[0-9A-F]{8}[-]?([0-9A-F]{4}[-]?){3}[0-9A-F]{12}[)}]?$"}),
+        ),
+        (
+            "date-time longer than its shortest form (UniCourt)",
+            json!({"type": "string", "format": "date-time", "minLength": 25, "maxLength": 35}),
+        ),
+        (
+            "open pattern with an exact length (AWS Clean Rooms)",
+            json!({
+                "type": "string",
+                "pattern": ".*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}.*",
+                "minLength": 36,
+                "maxLength": 36,
+            }),
+        ),
+        (
+            "optional property no value fits (Vimeo's array with a string enum)",
+            json!({
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "content_filter": {"type": "array", "items": {"type": "string"}, "enum": ["drugs", "safe"]},
+                },
+            }),
+        ),
+        (
+            "array items no value fits (an integer enum of strings)",
+            json!({"type": "array", "items": {"type": "integer", "enum": ["0 (User)", "1 (Organization)"]}}),
+        ),
         ("date", json!({"type": "string", "format": "date"})),
         ("time", json!({"type": "string", "format": "time"})),
         ("duration", json!({"type": "string", "format": "duration"})),
