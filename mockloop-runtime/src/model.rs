@@ -5,6 +5,7 @@
 //! JSON Schema, since 3.0 cannot say everything 3.1 can), and every
 //! operation becomes an [`Operation`] with Python-safe identifiers, typed
 //! parameters and a precomputed example response for every documented status.
+mod conditions;
 mod ident;
 mod operation;
 mod params;
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::spec::{LoadedSpec, SpecVersion};
+pub use conditions::RouteCondition;
 pub(crate) use responses::{base as media_essence, carries_json};
 
 /// Everything the templates need to know about one API.
@@ -61,6 +63,16 @@ pub struct Operation {
     /// with empty segments (`/a//b` also as `/a/b`, which HTTP clients send),
     /// unless another operation of the same method has that route.
     pub route_aliases: Vec<String>,
+    /// What a request must carry beyond the route, when the spec's path key
+    /// has a query or fragment (`/#X-Amz-Target=Svc.Op`); `route` is the
+    /// path part.
+    pub conditions: Vec<RouteCondition>,
+    /// The keys of the operations of this method whose routes match the
+    /// same paths (this one included), in registration order, when there
+    /// are several or this one has conditions: a request goes to the first
+    /// whose conditions it meets and whose path parameters are valid, else
+    /// to the first whose conditions it meets. Empty otherwise.
+    pub route_group: Vec<String>,
     /// `summary`, if any.
     pub summary: Option<String>,
     /// `tags`.

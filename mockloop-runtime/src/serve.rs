@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod behaviour;
 mod catalog;
+mod conditions;
 mod engine;
 mod files;
 mod formats;

@@ -2,11 +2,13 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::conditions::{conditions, path_part};
 use super::ident::Namespace;
 use super::params::{RawParam, build_params};
 use super::responses::{build_responses, default_response};
 use super::routes::{
-    METHODS, base_path, collapsed_aliases, fastapi_route, route_order, template_params,
+    METHODS, base_path, collapsed_aliases, fastapi_route, route_groups, route_order,
+    template_params,
 };
 use super::{ApiModel, Operation, ParamLocation, RequestBody};
 use crate::error::Result;
@@ -36,8 +38,15 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
             ));
         }
     }
-    operations.sort_by(|a, b| route_order((&a.path, &a.method), (&b.path, &b.method)));
+    operations.sort_by(|a, b| {
+        route_order(
+            (path_part(&a.path), &a.method),
+            (path_part(&b.path), &b.method),
+        )
+        .then_with(|| b.conditions.len().cmp(&a.conditions.len()))
+    });
     collapsed_aliases(&mut operations);
+    route_groups(&mut operations);
     for operation in &mut operations {
         let name = operation
             .operation_id
@@ -75,8 +84,10 @@ fn build_operation(
         operation_id: text("operationId"),
         function: String::new(),
         method: upper,
-        route: fastapi_route(base_path, path, &path_idents),
+        route: fastapi_route(base_path, path_part(path), &path_idents),
         route_aliases: Vec::new(),
+        conditions: conditions(path, &params),
+        route_group: Vec::new(),
         path: path.to_owned(),
         summary: text("summary"),
         tags: raw_op

@@ -1,6 +1,6 @@
 //! Base paths, FastAPI routes and their registration order.
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -99,6 +99,26 @@ pub(super) fn collapsed_aliases(operations: &mut [Operation]) {
         let collapsed = collapse(&op.route);
         if collapsed != op.route && taken.insert((op.method.clone(), shape(&collapsed))) {
             op.route_aliases.push(collapsed);
+        }
+    }
+}
+
+/// Fills in each operation's `route_group`: the operations of its method
+/// whose routes have its shape, when there are several or it has
+/// conditions.
+pub(super) fn route_groups(operations: &mut [Operation]) {
+    let mut groups: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for op in operations.iter() {
+        groups
+            .entry((op.method.clone(), shape(&op.route)))
+            .or_default()
+            .push(op.key.clone());
+    }
+    for op in operations.iter_mut() {
+        if let Some(keys) = groups.get(&(op.method.clone(), shape(&op.route)))
+            && (keys.len() > 1 || !op.conditions.is_empty())
+        {
+            op.route_group.clone_from(keys);
         }
     }
 }

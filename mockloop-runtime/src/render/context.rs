@@ -69,6 +69,9 @@ struct OperationView<'a> {
     function: &'a str,
     summary: Option<&'a str>,
     deprecated: bool,
+    /// Whether the route shares its path with others (or has conditions):
+    /// then it is named by the operation key, which routing looks up.
+    grouped: bool,
     default_status: String,
     /// `limit: int | None (query), ...`: the handler's docstring.
     params_doc: Option<String>,
@@ -124,6 +127,7 @@ impl<'a> OperationView<'a> {
             function: &op.function,
             summary: op.summary.as_deref().filter(|s| !s.trim().is_empty()),
             deprecated: op.deprecated,
+            grouped: !op.route_group.is_empty(),
             default_status: op
                 .default_response
                 .and_then(|index| op.responses.get(index))

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::{ApiModel, Operation, Param, ParamLocation};
+use crate::model::{ApiModel, Operation, Param, ParamLocation, RouteCondition};
 use crate::spec::LoadedSpec;
 
 /// The whole validation document, borrowing the spec and the model.
@@ -38,6 +38,10 @@ enum Schemas<'a> {
 struct OperationEntry<'a> {
     route: &'a str,
     route_aliases: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    conditions: &'a [RouteCondition],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    route_group: &'a [String],
     path_template: String,
     params: Vec<ParamEntry<'a>>,
     body: Option<BodyEntry<'a>>,
@@ -84,6 +88,8 @@ fn operation<'a>(op: &'a Operation, base_path: &str) -> OperationEntry<'a> {
     OperationEntry {
         route: &op.route,
         route_aliases: &op.route_aliases,
+        conditions: &op.conditions,
+        route_group: &op.route_group,
         path_template: format!("{base_path}{}", op.path),
         params: op.params.iter().map(param).collect(),
         body: op.request_body.as_ref().map(|body| BodyEntry {

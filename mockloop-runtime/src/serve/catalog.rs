@@ -8,6 +8,7 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::conditions::{self, Condition};
 use super::files::MockFiles;
 use super::respond::encode_body;
 use super::schemas::absolute_refs;
@@ -78,6 +79,11 @@ pub(crate) struct Op {
     pub(crate) path: String,
     pub(crate) route: String,
     pub(crate) route_aliases: Vec<String>,
+    /// What a request must carry beyond the route.
+    pub(crate) conditions: Vec<Condition>,
+    /// The operations (by index) that share this one's paths, in routing
+    /// order; empty when it is alone and has no conditions.
+    pub(crate) route_group: Vec<usize>,
     pub(crate) path_template: String,
     pub(crate) params: Vec<ParamSpec>,
     pub(crate) body: Option<BodySpec>,
@@ -161,6 +167,21 @@ impl Catalog {
         for (key, entry) in operations {
             let raw_entry = raw_document.pointer(&format!("/operations/{}", escape(key)));
             ops.push(read_op(key, entry, raw_entry, responses.get(key))?);
+        }
+        let index_of: HashMap<&str, usize> = operations
+            .keys()
+            .enumerate()
+            .map(|(index, key)| (key.as_str(), index))
+            .collect();
+        for (op, entry) in ops.iter_mut().zip(operations.values()) {
+            op.route_group = entry
+                .get("route_group")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|key| index_of.get(key.as_str()?).copied())
+                .collect();
         }
         let mut templates = HashMap::new();
         for (index, op) in ops.iter().enumerate() {
@@ -263,6 +284,8 @@ fn read_op(
                     .collect()
             })
             .unwrap_or_default(),
+        conditions: conditions::read(entry),
+        route_group: Vec::new(),
         path_template: text("path_template")?,
         params,
         body,

@@ -214,7 +214,12 @@ impl Mock {
             );
         }
         for (index, op) in self.catalog.ops.iter().enumerate() {
-            router.add(&op.method, &op.route, Handler::Api(index));
+            router.add_grouped(
+                &op.method,
+                &op.route,
+                Handler::Api(index),
+                op.route_group.clone(),
+            );
         }
         for (index, op) in self.catalog.ops.iter().enumerate() {
             for alias in &op.route_aliases {

@@ -13,13 +13,15 @@ use serde_json::json;
 
 use super::admin;
 use super::api;
+use super::conditions;
 use super::engine::Mock;
 use super::graphql;
 use super::graphql_ws;
 use super::log_entry::{EntryFields, LogEntry};
 use super::request::Incoming;
 use super::respond::Reply;
-use super::router::{Handler, Matched};
+use super::router::{Fit, Handler, Matched};
+use super::validate;
 
 /// The largest request body read (bigger ones get 413).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -259,7 +261,17 @@ async fn logged(mock: &Arc<Mock>, request: &mut Incoming) -> Reply {
 }
 
 async fn route(mock: &Arc<Mock>, request: &mut Incoming) -> (Reply, Option<Arc<str>>) {
-    let (handler, key) = match mock.router.find(request.method.as_str(), &request.path) {
+    let fit = |op: usize, captured: &[(String, String)]| {
+        let op = &mock.catalog.ops[op];
+        let bound = conditions::held(&op.conditions, request);
+        let valid =
+            bound.is_some() && validate::path_params_valid(&mock.schemas, request, op, captured);
+        Fit { bound, valid }
+    };
+    let found = mock
+        .router
+        .find(request.method.as_str(), &request.path, &fit);
+    let (handler, key) = match found {
         Matched::Found(route, params) => {
             request.path_params = params;
             let key = match route.handler {

@@ -228,14 +228,28 @@ fn query_value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Opti
     Some(from_text(schemas, last, param, &param.style, ","))
 }
 
+/// A path parameter's value among `captured` (the route's parameters, by
+/// its names); `None` when absent.
+pub(crate) fn path_value(
+    schemas: &Schemas,
+    request: &Incoming,
+    param: &ParamSpec,
+    captured: &[(String, String)],
+) -> Option<Value> {
+    let raw = [&param.ident, &param.name].into_iter().find_map(|name| {
+        captured
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| request.restore(value))
+    })?;
+    Some(from_text(schemas, &raw, param, &param.style, ","))
+}
+
 /// A parameter's value read off the request; `None` when absent.
 pub(crate) fn value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Option<Value> {
     match param.location {
         In::Query => query_value(schemas, request, param),
-        In::Path => {
-            let raw = request.path_param(&[&param.ident, &param.name])?;
-            Some(from_text(schemas, &raw, param, &param.style, ","))
-        }
+        In::Path => path_value(schemas, request, param, &request.path_params),
         In::Header => {
             let values = request.header_all(&param.name);
             (!values.is_empty())

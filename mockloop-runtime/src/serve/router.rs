@@ -2,6 +2,8 @@
 //! `{name}` matches one path segment, a path that matches only with
 //! another method is a 405, and one that matches only with (or without)
 //! a trailing slash is redirected there.
+use std::collections::HashMap;
+
 use regex::Regex;
 
 /// What answers a route.
@@ -57,6 +59,25 @@ pub(crate) struct Route {
     regex: Option<Regex>,
     names: Vec<String>,
     pub(crate) handler: Handler,
+    /// The operations (by index) that share this route's paths, when it
+    /// is an API route that shares them or has conditions.
+    group: Vec<usize>,
+}
+
+/// Path parameters, by the route's names.
+pub(crate) type Params = Vec<(String, String)>;
+
+/// How a request fits an operation (by index), given the path parameters
+/// it would have there.
+pub(crate) type FitOf<'f> = dyn Fn(usize, &[(String, String)]) -> Fit + 'f;
+
+/// How a request fits an operation of a group.
+pub(crate) struct Fit {
+    /// The path parameters its conditions bind; `None` when the request
+    /// does not meet them.
+    pub(crate) bound: Option<Params>,
+    /// Whether its path parameters are valid.
+    pub(crate) valid: bool,
 }
 
 impl Route {
@@ -108,13 +129,31 @@ pub(crate) enum Matched<'r> {
 #[derive(Debug, Default)]
 pub(crate) struct Router {
     routes: Vec<Route>,
+    /// The first route of each API operation, by operation index.
+    primary: HashMap<usize, usize>,
 }
 
 impl Router {
     /// Adds a route; `template` is a FastAPI path (`/pets/{pet_id}`).
     pub(crate) fn add(&mut self, method: &str, template: &str, handler: Handler) {
+        self.add_grouped(method, template, handler, Vec::new());
+    }
+
+    /// Adds an API route that shares its paths with the operations of
+    /// `group` (or has conditions): of those, a request goes to the one
+    /// [`Router::find`]'s `fit` chooses.
+    pub(crate) fn add_grouped(
+        &mut self,
+        method: &str,
+        template: &str,
+        handler: Handler,
+        group: Vec<usize>,
+    ) {
         let (regex, names) = compile(template);
         let literal_prefix = template.split('{').next().unwrap_or_default().to_owned();
+        if let Handler::Api(op) = handler {
+            self.primary.entry(op).or_insert(self.routes.len());
+        }
         self.routes.push(Route {
             method: method.to_ascii_uppercase(),
             template: template.to_owned(),
@@ -122,14 +161,32 @@ impl Router {
             regex,
             names,
             handler,
+            group,
         });
     }
 
-    /// Routes a request's (decoded) path.
-    pub(crate) fn find(&self, method: &str, path: &str) -> Matched<'_> {
+    /// Routes a request's (decoded) path. `fit` says how the request fits
+    /// an operation of a group, with the path parameters it would have
+    /// there: the group's first operation whose conditions the request
+    /// meets and whose path parameters are valid answers, else its first
+    /// whose conditions it meets; a route whose conditions are not met is
+    /// passed over (as the FastAPI mock's `MockRoute` does).
+    pub(crate) fn find(&self, method: &str, path: &str, fit: &FitOf<'_>) -> Matched<'_> {
         let mut partial = None;
         for route in &self.routes {
             if let Some(params) = route.matches(path) {
+                if let (false, Handler::Api(op)) = (route.group.is_empty(), route.handler) {
+                    if route.method != method {
+                        if fit(op, &params).bound.is_some() {
+                            partial.get_or_insert(route);
+                        }
+                        continue;
+                    }
+                    if let Some((chosen, params)) = self.choose(&route.group, path, fit) {
+                        return Matched::Found(chosen, params);
+                    }
+                    continue;
+                }
                 if route.method == method {
                     return Matched::Found(route, params);
                 }
@@ -144,11 +201,47 @@ impl Router {
                 Some(stripped) => stripped.trim_end_matches('/').to_owned(),
                 None => format!("{path}/"),
             };
-            if self.routes.iter().any(|r| r.matches(&toggled).is_some()) {
+            let redirects = |route: &Route| {
+                route
+                    .matches(&toggled)
+                    .is_some_and(|params| match route.handler {
+                        Handler::Api(op) if !route.group.is_empty() => {
+                            fit(op, &params).bound.is_some()
+                        }
+                        _ => true,
+                    })
+            };
+            if self.routes.iter().any(redirects) {
                 return Matched::Redirect(toggled);
             }
         }
         Matched::NotFound
+    }
+}
+
+impl Router {
+    /// The route a group's operations give a request, with its path
+    /// parameters (those its conditions bind included).
+    fn choose(&self, group: &[usize], path: &str, fit: &FitOf<'_>) -> Option<(&Route, Params)> {
+        let mut first = None;
+        for op in group {
+            let Some(route) = self.primary.get(op).and_then(|&at| self.routes.get(at)) else {
+                continue;
+            };
+            let Some(mut params) = route.matches(path) else {
+                continue;
+            };
+            let found = fit(*op, &params);
+            let Some(bound) = found.bound else {
+                continue;
+            };
+            params.extend(bound);
+            if found.valid {
+                return Some((route, params));
+            }
+            first.get_or_insert((route, params));
+        }
+        first
     }
 }
 
@@ -179,13 +272,21 @@ fn compile(template: &str) -> (Option<Regex>, Vec<String>) {
 mod tests {
     use super::*;
 
+    /// Routes with no conditions and every path valid.
+    fn find<'r>(router: &'r Router, method: &str, path: &str) -> Matched<'r> {
+        router.find(method, path, &|_, _| Fit {
+            bound: Some(Vec::new()),
+            valid: true,
+        })
+    }
+
     #[test]
     fn starlette_order_and_methods() {
         let mut router = Router::default();
         router.add("GET", "/pets/mine", Handler::Api(0));
         router.add("GET", "/pets/{id_}", Handler::Api(1));
         router.add("POST", "/pets", Handler::Api(2));
-        match router.find("GET", "/pets/7") {
+        match find(&router, "GET", "/pets/7") {
             Matched::Found(route, params) => {
                 assert_eq!(route.handler, Handler::Api(1));
                 assert_eq!(params, vec![("id_".to_owned(), "7".to_owned())]);
@@ -193,14 +294,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(
-            matches!(router.find("GET", "/pets/mine"), Matched::Found(r, _) if r.handler == Handler::Api(0))
+            matches!(find(&router, "GET", "/pets/mine"), Matched::Found(r, _) if r.handler == Handler::Api(0))
         );
         assert!(matches!(
-            router.find("GET", "/pets"),
+            find(&router, "GET", "/pets"),
             Matched::MethodNotAllowed(_)
         ));
-        assert!(matches!(router.find("POST", "/pets/"), Matched::Redirect(p) if p == "/pets"));
-        assert!(matches!(router.find("GET", "/nope"), Matched::NotFound));
-        assert!(matches!(router.find("GET", "/pets/a/b"), Matched::NotFound));
+        assert!(matches!(find(&router, "POST", "/pets/"), Matched::Redirect(p) if p == "/pets"));
+        assert!(matches!(find(&router, "GET", "/nope"), Matched::NotFound));
+        assert!(matches!(
+            find(&router, "GET", "/pets/a/b"),
+            Matched::NotFound
+        ));
     }
 }

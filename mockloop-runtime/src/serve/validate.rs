@@ -6,7 +6,7 @@ use crate::model::{carries_json as is_json, media_essence as base};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::catalog::{BodySpec, Op};
+use super::catalog::{BodySpec, In, Op};
 use super::forms::{FormReading, read};
 use super::multipart;
 use super::params;
@@ -102,6 +102,24 @@ fn param_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Viola
         }
     }
     found
+}
+
+/// Whether `captured` path parameters are valid for `op` (routing among
+/// operations that share a path).
+pub(crate) fn path_params_valid(
+    schemas: &Schemas,
+    request: &Incoming,
+    op: &Op,
+    captured: &[(String, String)],
+) -> bool {
+    op.params
+        .iter()
+        .filter(|param| param.location == In::Path)
+        .all(|param| {
+            params::path_value(schemas, request, param, captured).is_some_and(|value| {
+                schema_violations(schemas, &param.schema, &value, "path").is_empty()
+            })
+        })
 }
 
 /// The documented media type a request's `Content-Type` matches.

@@ -24,6 +24,7 @@ from mockloop_mock import (
 from mockloop_mock.behaviour import InputError
 from mockloop_mock.log_writer import LogWriter
 from mockloop_mock.middleware import RequestLogMiddleware
+from mockloop_mock.routing import MockRoute
 
 OPENAPI_PATH = settings.DATA_DIR / "openapi.json"
 
@@ -81,6 +82,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    # The API's routes (added by main.py) choose among operations that
+    # share a path.
+    app.router.route_class = MockRoute
     app.add_middleware(RequestLogMiddleware, writer=writer)
     # GraphQL's WebSocket logs the operations it runs (the middleware sees HTTP).
     app.state.log_writer = writer

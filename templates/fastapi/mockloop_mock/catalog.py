@@ -48,8 +48,13 @@ def operation_key(method: str, path_template: str) -> str | None:
 def route_key(scope: MutableMapping[str, Any]) -> str | None:
     """``METHOD path-template`` of the route that served an ASGI request: the
     operation key for the API's routes, the route path for the others."""
-    template = getattr(scope.get("route"), "path", None)
+    route = scope.get("route")
+    template = getattr(route, "path", None)
     if template is None:
         return None
+    # Operations that share a route are named by their keys.
+    name = getattr(route, "name", None)
+    if name in OPERATIONS:
+        return name
     method = scope["method"]
     return ROUTE_KEYS.get((method, template)) or f"{method} {template}"
