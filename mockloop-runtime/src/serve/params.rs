@@ -115,6 +115,14 @@ pub(crate) fn shape(schemas: &Schemas, schema: &Value) -> Shape {
     }
 }
 
+/// Whether OpenAPI gives a parameter no serialisation: an array of objects
+/// or of arrays (clients send such values in forms of their own, taken as
+/// they are).
+pub(crate) fn has_no_wire_form(schemas: &Schemas, param: &ParamSpec) -> bool {
+    shape(schemas, &param.schema) == Shape::Array
+        && shape(schemas, schemas.subschema(&param.schema, "items", None)) != Shape::Scalar
+}
+
 fn pairs(parts: &[&str], explode: bool) -> Vec<(String, String)> {
     if explode {
         parts

@@ -98,6 +98,7 @@ fn param_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Viola
         match params::value(schemas, request, param) {
             None if param.required => found.push(violation(prefix, "is required")),
             None => {}
+            Some(_) if params::has_no_wire_form(schemas, param) => {}
             Some(value) => found.extend(schema_violations(schemas, &param.schema, &value, &prefix)),
         }
     }

@@ -90,6 +90,17 @@ def shape(schema: Any) -> str:
     return "scalar"
 
 
+def has_no_wire_form(param: dict[str, Any]) -> bool:
+    """Whether OpenAPI gives a parameter no serialisation: an array of
+    objects or of arrays (clients send such values in forms of their own,
+    taken as they are)."""
+    schema = param["schema"]
+    return (
+        shape(schema) == "array"
+        and shape(schemas.subschema(schema, "items")) != "scalar"
+    )
+
+
 def _pairs(parts: list[str], explode: bool) -> list[tuple[str, str]]:
     if explode:
         return [(key, value) for key, _, value in (p.partition("=") for p in parts)]

@@ -73,6 +73,8 @@ def param_violations(
             if param["required"]:
                 found.append(violation(prefix, "is required"))
             continue
+        if params.has_no_wire_form(param):
+            continue
         found.extend(schema_violations(param["schema"], value, prefix))
     return found
 
