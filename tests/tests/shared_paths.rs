@@ -10,8 +10,11 @@
 // Helpers panic to report failures, like the tests that call them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::process::Command;
+
 use mockloop_runtime::{ApiModel, RenderOptions, load_spec};
 use mockloop_tests::backend::{Api, with_json};
+use mockloop_tests::binary::mockloop_mcp_text;
 use mockloop_tests::paths::repo_specs_dir;
 use mockloop_tests::schemathesis::{self, Mode};
 use mockloop_tests::{Engine, GeneratedMock, on_both_engines};
@@ -28,7 +31,7 @@ fn shared_paths_end_to_end(engine: Engine) {
     let mock = GeneratedMock::new(&spec, &options).unwrap_or_else(|err| panic!("{err}"));
     let server = mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"));
     let api = Api::new(&server.url()).unwrap();
-    let output = || server.output();
+    let logs = || server.output();
     let send = |method: Method, path: &str, header: Option<&str>, body: Option<Value>| {
         let mut request = api.request(method, path);
         if let Some(target) = header {
@@ -47,7 +50,7 @@ fn shared_paths_end_to_end(engine: Engine) {
         Some("Shop.CreateCart"),
         Some(json!({"Owner": "ann"})),
     );
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["CartId"].is_string(), "{body}");
     let (status, body) = send(
         Method::POST,
@@ -55,7 +58,7 @@ fn shared_paths_end_to_end(engine: Engine) {
         Some("Shop.ListCarts"),
         Some(json!({})),
     );
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["Carts"].is_array(), "{body}");
     let (status, body) = send(
         Method::POST,
@@ -78,7 +81,7 @@ fn shared_paths_end_to_end(engine: Engine) {
         None,
         None,
     );
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["MessageId"].is_string(), "{body}");
     let (status, _) = send(Method::GET, "/v1/?Action=PurgeQueue", None, None);
     assert_eq!(status, 204);
@@ -98,10 +101,10 @@ fn shared_paths_end_to_end(engine: Engine) {
     // Queries in path keys: bound to path parameters, validated as such; a
     // `+` in them is a plus (clients fill the template in as a path).
     let (status, body) = send(Method::GET, "/v1/current?lat=1e+1&lon=-3.5", None, None);
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["lat"].is_number(), "{body}");
     let (status, body) = send(Method::GET, "/v1/current?city=Lyon", None, None);
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["city"].is_string(), "{body}");
     let (status, body) = send(Method::GET, "/v1/current?lat=91&lon=0", None, None);
     assert_eq!(status, 422, "{body}");
@@ -117,10 +120,10 @@ fn shared_paths_end_to_end(engine: Engine) {
         None,
         None,
     );
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["id"].is_string(), "{body}");
     let (status, body) = send(Method::GET, "/v1/orders/PO-17", None, None);
-    assert_eq!(status, 200, "{body}\n{}", output());
+    assert_eq!(status, 200, "{body}\n{}", logs());
     assert!(body["number"].is_string(), "{body}");
     let (status, body) = send(Method::GET, "/v1/orders/neither", None, None);
     assert_eq!(status, 422, "{body}");
@@ -140,7 +143,20 @@ fn shared_paths_end_to_end(engine: Engine) {
     assert!(
         keys.contains(&"GET /orders/{OrderNumber}"),
         "{found}\n{}",
-        output()
+        logs()
+    );
+
+    // The contract tester sends the same requests (no fragment, the path
+    // key's query first), valid and invalid, and every answer conforms.
+    let output = Command::new(mockloop_mcp_text().unwrap())
+        .args(["verify", &server.url(), "--spec", &spec, "--negative"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
     );
 
     // Schemathesis: every response conforms, and in both modes every valid
@@ -163,6 +179,6 @@ fn shared_paths_end_to_end(engine: Engine) {
             mode,
             excluded,
         )
-        .unwrap_or_else(|err| panic!("{mode:?} ({engine:?}): {err}\n{}", output()));
+        .unwrap_or_else(|err| panic!("{mode:?} ({engine:?}): {err}\n{}", logs()));
     }
 }

@@ -245,6 +245,17 @@ impl<'a> RequestMaker<'a> {
             .get("items")
             .map(|items| self.api.resolve(items).clone());
         let array = types.contains(&"array");
+        // An array of objects or arrays has no form in a parameter: servers
+        // take what is sent.
+        if array
+            && items.as_ref().is_some_and(|items| {
+                type_names(items)
+                    .iter()
+                    .any(|t| matches!(*t, "object" | "array"))
+            })
+        {
+            return None;
+        }
         ["mockloop-not-a-number", "mockloop-invalid-value", ""]
             .into_iter()
             .find(|text| {
@@ -418,7 +429,10 @@ impl<'a> RequestMaker<'a> {
             headers.push(("Content-Type".to_owned(), media));
             bytes
         });
-        let mut target = format!("{}{}", self.base_path, path);
+        // A fragment in a path key (`/#Action=SendMessage`) is not sent; a
+        // query in one (`/current?city={city}`) is, before the others.
+        let sent = path.split('#').next().unwrap_or_default();
+        let mut target = format!("{}{}", self.base_path, sent);
         if !query.is_empty() {
             let pairs: Vec<String> = query
                 .iter()
@@ -430,7 +444,7 @@ impl<'a> RequestMaker<'a> {
                     )
                 })
                 .collect();
-            target.push('?');
+            target.push(if target.contains('?') { '&' } else { '?' });
             target.push_str(&pairs.join("&"));
         }
         Prepared {
