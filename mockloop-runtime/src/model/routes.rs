@@ -25,9 +25,15 @@ pub(super) fn base_path(servers: &[openapiv3::Server]) -> String {
             url = url.replace(&format!("{{{name}}}"), &variable.default);
         }
     }
-    let path = match url.find("://") {
-        Some(scheme_end) => {
-            let rest = &url[scheme_end + 3..];
+    // After the authority: `scheme://host/...`, or `//host/...` (a
+    // network-path reference: GoDaddy's `//api.ote-godaddy.com`).
+    let authority = url
+        .find("://")
+        .map(|scheme_end| scheme_end + 3)
+        .or_else(|| url.starts_with("//").then_some(2));
+    let path = match authority {
+        Some(start) => {
+            let rest = &url[start..];
             rest.find('/').map_or("", |slash| &rest[slash..])
         }
         None if url.starts_with('/') => url.as_str(),
@@ -207,6 +213,8 @@ mod tests {
         assert_eq!(base_path(&server("https://example.com")), "");
         assert_eq!(base_path(&server("/")), "");
         assert_eq!(base_path(&server("{scheme}://host/{unknown}/x")), "/x");
+        assert_eq!(base_path(&server("//api.example.com")), "");
+        assert_eq!(base_path(&server("//api.example.com/v2")), "/v2");
     }
 
     #[test]
