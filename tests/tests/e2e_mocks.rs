@@ -159,6 +159,7 @@ fn schemathesis_on_real_world_gaps(engine: Engine) {
         engine,
         &[
             "postUrlencoded",
+            "postPermissions",
             "postMultipart",
             "postMultipartList",
             "postImage",

@@ -140,6 +140,21 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         gaps.status(with_form(post("/v2/forms/urlencoded"), &[("tags", "red")])),
         422
     );
+    // ... even when it is the only field: zero bytes are an empty form.
+    assert_eq!(
+        gaps.status(with_form(post("/v2/forms/permissions"), &[])),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_form(
+            post("/v2/forms/permissions"),
+            &[
+                ("Permission", "sendMessage"),
+                ("Permission", "leaveChannel")
+            ]
+        )),
+        204
+    );
     assert_eq!(
         gaps.status(with_form(
             post("/v2/forms/urlencoded"),

@@ -124,6 +124,16 @@ fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> V
     };
     let mut merged: IndexMap<(String, ParamLocation), RawParam<'a>> = IndexMap::new();
     for param in list(raw_item).into_iter().chain(list(raw_op)) {
+        // OpenAPI: header parameters named Accept, Content-Type or
+        // Authorization are ignored (the media types and security schemes
+        // say those).
+        if param.location == ParamLocation::Header
+            && ["accept", "content-type", "authorization"]
+                .iter()
+                .any(|name| param.name.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         merged.insert((param.name.to_owned(), param.location), param);
     }
     let template = template_params(path);

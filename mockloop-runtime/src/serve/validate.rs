@@ -222,9 +222,9 @@ fn body_instance(
     )))
 }
 
-/// What a zero-byte body sent (as `sent`) for `media` is: `{}` for a form,
-/// `""` for text, unchecked for a binary or untyped body, `None` when it
-/// is no body of that type (JSON).
+/// What a zero-byte body sent (as `sent`) for `media` is: a form with no
+/// fields (`{}` for multipart), `""` for text, unchecked for a binary or
+/// untyped body, `None` when it is no body of that type (JSON).
 fn empty_body_instance(
     schemas: &Schemas,
     media: &str,
@@ -232,6 +232,14 @@ fn empty_body_instance(
     sent: &str,
 ) -> Option<Instance> {
     let base = base(media);
+    if base == FORM && schemas.types_of(schema).contains(&"object") {
+        // A form with no fields, read as any form is (a required array
+        // with no items has no field).
+        return Some(match read(schemas, &[], schema) {
+            FormReading::Value(value) => Instance::Value(value),
+            FormReading::Unjudged => Instance::Missing,
+        });
+    }
     if base == FORM || base == MULTIPART {
         return Some(if schemas.types_of(schema).contains(&"object") {
             Instance::Value(json!({}))
