@@ -53,6 +53,10 @@ class MockRoute(APIRoute):
         self.grouped = operation is not None and bool(operation.get("route_group"))
         if self.grouped:
             GROUPED[self.name] = self
+        else:
+            # A route alone on its paths matches as Starlette's do, with no
+            # call in between (routing tries every route in turn).
+            self.matches = super().matches  # type: ignore[method-assign]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
