@@ -28,6 +28,7 @@ mod resolve;
 mod string;
 #[cfg(test)]
 mod tests;
+mod unroll;
 
 use check::Checker;
 use generate::Gen;

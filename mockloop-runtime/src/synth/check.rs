@@ -1,9 +1,12 @@
 //! Validation of values against document schemas, with compiled validators
 //! cached for the life of one [`Checker`].
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
+
+use super::unroll::unroll;
 
 /// The URI under which the whole document is registered; every internal
 /// `$ref` (`#/components/schemas/X`) is rewritten to start with it.
@@ -17,12 +20,21 @@ const MAX_CACHED_VALIDATORS: usize = 128;
 /// Most instance locations reported for one failed validation.
 const MAX_ERROR_PATHS: usize = 16;
 
+/// A compile this slow means the document's `$ref` graph is very connected:
+/// from then on, values are checked against schemas unrolled for them.
+const SLOW_COMPILE: Duration = Duration::from_millis(10);
+
 /// Validates values against schemas of one document (JSON Schema 2020-12,
 /// formats asserted). Validators are compiled once per distinct schema.
 pub(crate) struct Checker<'a> {
+    /// The document the schemas' refs point into.
+    document: &'a Value,
     /// The document as a prepared resource registry; `None` if it could not
     /// be registered (then nothing can be checked).
     registry: Option<Registry<'a>>,
+    /// Whether values are checked against schemas unrolled for them (see
+    /// [`unroll`]), after a compile was slow.
+    unrolling: bool,
     /// Compiled validators by the schema's JSON text; `None` records a schema
     /// that does not compile.
     cache: HashMap<String, Option<Validator>>,
@@ -41,7 +53,9 @@ impl<'a> Checker<'a> {
             .and_then(|builder| builder.prepare())
             .ok();
         Self {
+            document,
             registry,
+            unrolling: false,
             cache: HashMap::new(),
             failures: Vec::new(),
         }
@@ -50,13 +64,20 @@ impl<'a> Checker<'a> {
     /// Whether `instance` is valid against `schema`; `None` when the schema
     /// cannot be compiled (then the caller cannot know).
     pub(crate) fn is_valid(&mut self, schema: &Value, instance: &Value) -> Option<bool> {
+        if let Some(validator) = self.unrolled(schema, instance) {
+            return Some(validator.is_valid(instance));
+        }
         self.validator(schema).map(|v| v.is_valid(instance))
     }
 
     /// The instance locations (JSON pointers) of the errors of `instance`
     /// against `schema`: empty if valid, `None` if the schema does not compile.
     pub(crate) fn error_paths(&mut self, schema: &Value, instance: &Value) -> Option<Vec<String>> {
-        let validator = self.validator(schema)?;
+        let unrolled = self.unrolled(schema, instance);
+        let validator = match &unrolled {
+            Some(validator) => validator,
+            None => self.validator(schema)?,
+        };
         if validator.is_valid(instance) {
             return Some(Vec::new());
         }
@@ -82,7 +103,11 @@ impl<'a> Checker<'a> {
         instance: &Value,
         limit: usize,
     ) -> Option<Vec<(String, String)>> {
-        let validator = self.validator(schema)?;
+        let unrolled = self.unrolled(schema, instance);
+        let validator = match &unrolled {
+            Some(validator) => validator,
+            None => self.validator(schema)?,
+        };
         Some(
             validator
                 .iter_errors(instance)
@@ -108,10 +133,29 @@ impl<'a> Checker<'a> {
             if self.cache.len() >= MAX_CACHED_VALIDATORS {
                 self.cache.clear();
             }
+            let started = Instant::now();
             let compiled = self.compile(schema);
+            self.unrolling |= started.elapsed() > SLOW_COMPILE;
             self.cache.insert(key.clone(), compiled);
         }
         self.cache.get(&key).and_then(Option::as_ref)
+    }
+
+    /// In unrolling mode, a validator of `schema` unrolled for `instance`
+    /// (compiled for this one check); `None` otherwise, or when the schema
+    /// cannot be unrolled or compiled that way.
+    fn unrolled(&mut self, schema: &Value, instance: &Value) -> Option<Validator> {
+        if !self.unrolling {
+            return None;
+        }
+        let unrolled = unroll(self.document, schema, instance)?;
+        let registry = self.registry.as_ref()?;
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .with_registry(registry)
+            .should_validate_formats(true)
+            .build(&rebase_refs(&unrolled))
+            .ok()
     }
 
     /// Compiles `schema` with its internal refs pointing into the document.

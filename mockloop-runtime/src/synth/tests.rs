@@ -576,3 +576,52 @@ fn malformed_schemas_do_not_panic() {
         let _ = synth.media_examples(&json!({"schema": schema, "examples": 3}), "x", 1);
     }
 }
+
+/// A schema unrolled for an instance judges it as the schema does: every
+/// table schema, against generated values and values that break them.
+#[test]
+fn unrolled_schemas_judge_as_the_originals() {
+    let document = document();
+    let mut synth = Synthesizer::new(&document);
+    let mut differences = Vec::new();
+    for (name, schema) in table() {
+        let mut instances = vec![
+            Value::Null,
+            json!({}),
+            json!([]),
+            json!("x"),
+            json!(1),
+            json!([{"a": 1}, {"b": [null]}]),
+        ];
+        for seed in 0..4 {
+            let value = synth.value(&schema, name, seed);
+            if let Value::Object(map) = &value {
+                for key in map.keys() {
+                    let mut without = map.clone();
+                    without.remove(key);
+                    instances.push(Value::Object(without));
+                    let mut wrong = map.clone();
+                    wrong.insert(key.clone(), json!({"wrong": [1, "two"]}));
+                    instances.push(Value::Object(wrong));
+                }
+            }
+            if let Value::Array(items) = &value {
+                let mut more = items.clone();
+                more.push(json!({"extra": true}));
+                instances.push(Value::Array(more));
+            }
+            instances.push(value);
+        }
+        for instance in &instances {
+            let Some(unrolled) = super::unroll::unroll(&document, &schema, instance) else {
+                differences.push(format!("{name}: cannot unroll for {instance}"));
+                continue;
+            };
+            let expected = validates(&document, &schema, instance);
+            if validates(&document, &unrolled, instance) != expected {
+                differences.push(format!("{name}: {instance} (valid: {expected})"));
+            }
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
