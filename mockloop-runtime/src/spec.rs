@@ -91,7 +91,7 @@ mod infer;
 mod keywords;
 mod kind;
 mod names;
-mod pointer;
+pub(crate) mod pointer;
 mod postman;
 mod refs;
 mod schema;

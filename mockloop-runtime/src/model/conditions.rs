@@ -83,14 +83,15 @@ pub(super) fn conditions(path: &str, params: &[Param]) -> Vec<RouteCondition> {
 /// Where the operation declares parameter `name`: its header or query
 /// parameter, else either.
 fn declared_location(name: &str, params: &[Param]) -> &'static str {
-    let declared = |location: ParamLocation, same: &dyn Fn(&str) -> bool| {
-        params
-            .iter()
-            .any(|p| p.location == location && same(&p.name))
-    };
-    if declared(ParamLocation::Header, &|n| n.eq_ignore_ascii_case(name)) {
+    if params
+        .iter()
+        .any(|p| p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case(name))
+    {
         "header"
-    } else if declared(ParamLocation::Query, &|n| n == name) {
+    } else if params
+        .iter()
+        .any(|p| p.location == ParamLocation::Query && p.name == name)
+    {
         "query"
     } else {
         "any"

@@ -13,6 +13,7 @@ use super::files::MockFiles;
 use super::respond::encode_body;
 use super::schemas::absolute_refs;
 use crate::error::{Error, Result};
+use crate::spec::pointer::escape;
 
 /// Where a parameter is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,10 +219,6 @@ impl Catalog {
             .get(&(method.to_ascii_uppercase(), path_template.to_owned()))
             .map(|&index| &self.ops[index])
     }
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn read_op(

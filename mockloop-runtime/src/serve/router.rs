@@ -173,18 +173,25 @@ impl Router {
     /// passed over (as the FastAPI mock's `MockRoute` does).
     pub(crate) fn find(&self, method: &str, path: &str, fit: &FitOf<'_>) -> Matched<'_> {
         let mut partial = None;
+        // Groups already chosen among (by their first operation): none of
+        // their operations took the request, so the others are passed over.
+        let mut tried: Vec<usize> = Vec::new();
         for route in &self.routes {
             if let Some(params) = route.matches(path) {
-                if let (false, Handler::Api(op)) = (route.group.is_empty(), route.handler) {
+                if let (Some(&first), Handler::Api(op)) = (route.group.first(), route.handler) {
                     if route.method != method {
                         if fit(op, &params).bound.is_some() {
                             partial.get_or_insert(route);
                         }
                         continue;
                     }
+                    if tried.contains(&first) {
+                        continue;
+                    }
                     if let Some((chosen, params)) = self.choose(&route.group, path, fit) {
                         return Matched::Found(chosen, params);
                     }
+                    tried.push(first);
                     continue;
                 }
                 if route.method == method {
@@ -217,9 +224,7 @@ impl Router {
         }
         Matched::NotFound
     }
-}
 
-impl Router {
     /// The route a group's operations give a request, with its path
     /// parameters (those its conditions bind included).
     fn choose(&self, group: &[usize], path: &str, fit: &FitOf<'_>) -> Option<(&Route, Params)> {

@@ -179,6 +179,15 @@ enum Instance {
     Missing,
 }
 
+impl From<FormReading> for Instance {
+    fn from(reading: FormReading) -> Self {
+        match reading {
+            FormReading::Value(value) => Self::Value(value),
+            FormReading::Unjudged => Self::Missing,
+        }
+    }
+}
+
 fn body_instance(
     schemas: &Schemas,
     request: &Incoming,
@@ -191,15 +200,11 @@ fn body_instance(
         return Ok(Instance::Missing);
     }
     let raw = &request.body;
-    let from_form = |reading| match reading {
-        FormReading::Value(value) => Instance::Value(value),
-        FormReading::Unjudged => Instance::Missing,
-    };
     if base == FORM {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        return Ok(from_form(read(schemas, &pairs, schema)));
+        return Ok(read(schemas, &pairs, schema).into());
     }
     if base == MULTIPART {
         let types = schemas.types_of(schema);
@@ -207,7 +212,7 @@ fn body_instance(
             return Ok(Instance::Missing);
         }
         let pairs = multipart::fields(sent, raw)?;
-        return Ok(from_form(read(schemas, &pairs, schema)));
+        return Ok(read(schemas, &pairs, schema).into());
     }
     if WILDCARDS.contains(&base.as_str()) {
         return Ok(serde_json::from_slice(raw).map_or(Instance::Missing, Instance::Value));
@@ -235,10 +240,7 @@ fn empty_body_instance(
     if base == FORM && schemas.types_of(schema).contains(&"object") {
         // A form with no fields, read as any form is (a required array
         // with no items has no field).
-        return Some(match read(schemas, &[], schema) {
-            FormReading::Value(value) => Instance::Value(value),
-            FormReading::Unjudged => Instance::Missing,
-        });
+        return Some(read(schemas, &[], schema).into());
     }
     if base == FORM || base == MULTIPART {
         return Some(if schemas.types_of(schema).contains(&"object") {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use jsonschema::{Draft, Registry, Validator};
+use jsonschema::{Draft, Registry, ValidationError, Validator};
 use serde_json::Value;
 
 use super::unroll::unroll;
@@ -64,20 +64,13 @@ impl<'a> Checker<'a> {
     /// Whether `instance` is valid against `schema`; `None` when the schema
     /// cannot be compiled (then the caller cannot know).
     pub(crate) fn is_valid(&mut self, schema: &Value, instance: &Value) -> Option<bool> {
-        if let Some(validator) = self.unrolled(schema, instance) {
-            return Some(validator.is_valid(instance));
-        }
-        self.validator(schema).map(|v| v.is_valid(instance))
+        self.judge(schema, instance).map(|v| v.is_valid(instance))
     }
 
     /// The instance locations (JSON pointers) of the errors of `instance`
     /// against `schema`: empty if valid, `None` if the schema does not compile.
     pub(crate) fn error_paths(&mut self, schema: &Value, instance: &Value) -> Option<Vec<String>> {
-        let unrolled = self.unrolled(schema, instance);
-        let validator = match &unrolled {
-            Some(validator) => validator,
-            None => self.validator(schema)?,
-        };
+        let validator = self.judge(schema, instance)?;
         if validator.is_valid(instance) {
             return Some(Vec::new());
         }
@@ -103,11 +96,7 @@ impl<'a> Checker<'a> {
         instance: &Value,
         limit: usize,
     ) -> Option<Vec<(String, String)>> {
-        let unrolled = self.unrolled(schema, instance);
-        let validator = match &unrolled {
-            Some(validator) => validator,
-            None => self.validator(schema)?,
-        };
+        let validator = self.judge(schema, instance)?;
         Some(
             validator
                 .iter_errors(instance)
@@ -118,6 +107,15 @@ impl<'a> Checker<'a> {
                 })
                 .collect(),
         )
+    }
+
+    /// The validator that judges `instance` against `schema`: unrolled for
+    /// it in unrolling mode, else the cached one of `schema`.
+    fn judge(&mut self, schema: &Value, instance: &Value) -> Option<Judge<'_>> {
+        if let Some(unrolled) = self.unrolled(schema, instance) {
+            return Some(Judge::Unrolled(unrolled));
+        }
+        self.validator(schema).map(Judge::Cached)
     }
 
     /// The compiled validator of `schema`, compiling it on first use.
@@ -149,13 +147,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         let unrolled = unroll(self.document, schema, instance)?;
-        let registry = self.registry.as_ref()?;
-        jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .with_registry(registry)
-            .should_validate_formats(true)
-            .build(&rebase_refs(&unrolled))
-            .ok()
+        build(self.registry.as_ref()?, &unrolled).ok()
     }
 
     /// Compiles `schema` with its internal refs pointing into the document.
@@ -164,13 +156,7 @@ impl<'a> Checker<'a> {
             self.failed("the document cannot be registered for validation".to_owned());
             return None;
         };
-        let rewritten = rebase_refs(schema);
-        let compiled = jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .with_registry(registry)
-            .should_validate_formats(true)
-            .build(&rewritten);
-        match compiled {
+        match build(registry, schema) {
             Ok(validator) => Some(validator),
             Err(error) => {
                 self.failed(error.to_string());
@@ -184,6 +170,34 @@ impl<'a> Checker<'a> {
             self.failures.push(reason);
         }
     }
+}
+
+/// The validator of one check: unrolled for its instance,
+/// or cached for its schema.
+enum Judge<'c> {
+    Unrolled(Validator),
+    Cached(&'c Validator),
+}
+
+impl std::ops::Deref for Judge<'_> {
+    type Target = Validator;
+
+    fn deref(&self) -> &Validator {
+        match self {
+            Self::Unrolled(validator) => validator,
+            Self::Cached(validator) => validator,
+        }
+    }
+}
+
+/// Compiles `schema` (JSON Schema 2020-12, formats asserted) with its
+/// internal refs pointing into the registered document.
+fn build(registry: &Registry<'_>, schema: &Value) -> Result<Validator, ValidationError<'static>> {
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .with_registry(registry)
+        .should_validate_formats(true)
+        .build(&rebase_refs(schema))
 }
 
 /// A copy of `schema` whose document-internal `$ref`s (`#/...`) are absolute

@@ -8,6 +8,7 @@ use super::check::Checker;
 use super::merge::type_list;
 use super::pattern::PatternCache;
 use super::resolve::resolve;
+use crate::spec::pointer::escape;
 
 /// Nesting depth past which nothing more is generated (`null`).
 const HARD_DEPTH: usize = 48;
@@ -88,8 +89,7 @@ impl<'g, 'a> Gen<'g, 'a> {
     pub(crate) fn child(&mut self, schema: &Value, hint: &str, segment: &str) -> Value {
         let before = self.path.len();
         self.path.push('/');
-        self.path
-            .push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        self.path.push_str(&escape(segment));
         let value = self.any(schema, hint);
         self.path.truncate(before);
         value
@@ -101,11 +101,7 @@ impl<'g, 'a> Gen<'g, 'a> {
         if self.omit.is_empty() {
             return false;
         }
-        let child = format!(
-            "{}/{}",
-            self.path,
-            name.replace('~', "~0").replace('/', "~1")
-        );
+        let child = format!("{}/{}", self.path, escape(name));
         self.omit.contains(&child)
     }
 

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::api::{read_json, resolve_local as resolve};
 use crate::error::Result;
 use crate::logs::{LogFilter, LogStore, RequestLog};
+use crate::spec::pointer::escape;
 
 /// Which rows count.
 #[derive(Debug, Clone, Default)]
@@ -173,10 +174,7 @@ pub fn coverage(mock_dir: &Path, options: &CoverageOptions) -> Result<Coverage> 
     for (key, calls) in &by_op {
         let entry = &operations[key];
         let documented: Vec<String> = responses
-            .pointer(&format!(
-                "/{}/responses",
-                key.replace('~', "~0").replace('/', "~1")
-            ))
+            .pointer(&format!("/{}/responses", escape(key)))
             .and_then(Value::as_object)
             .map(|r| r.keys().cloned().collect())
             .unwrap_or_default();
@@ -320,7 +318,7 @@ fn suggest(report: &mut Coverage, responses: &Value) {
             let body = responses
                 .pointer(&format!(
                     "/{}/responses/{status}/body",
-                    op.operation.replace('~', "~0").replace('/', "~1")
+                    escape(&op.operation)
                 ))
                 .cloned()
                 .unwrap_or(Value::Null);

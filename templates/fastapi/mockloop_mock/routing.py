@@ -59,8 +59,10 @@ class MockRoute(APIRoute):
             self.matches = super().matches  # type: ignore[method-assign]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Only grouped routes get here: the others match with Starlette's
+        # own method (see __init__).
         match, child = super().matches(scope)
-        if not self.grouped or match is Match.NONE:
+        if match is Match.NONE:
             return match, child
         if match is Match.PARTIAL:
             held = _conditions_held(self.name, scope)

@@ -172,8 +172,9 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
 
 def empty_body_instance(media: str, schema: Any, sent: str) -> Any:
     """What a zero-byte body sent (as ``sent``) for ``media`` is: a form
-    with no fields, ``""`` for text, ``MISSING`` (any bytes, unchecked) for a binary
-    or untyped body, ``None`` when it is no body of that type (JSON)."""
+    with no fields (``{}`` for multipart), ``""`` for text, ``MISSING`` (any
+    bytes, unchecked) for a binary or untyped body, ``None`` when it is no
+    body of that type (JSON)."""
     base = media.split(";", 1)[0].strip().lower()
     if base == FORM and "object" in schemas.types_of(schema):
         # A form with no fields, read as any form is (a required array
