@@ -33,6 +33,7 @@ mod state;
 mod storage;
 mod validate;
 mod webhooks;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -315,7 +316,7 @@ async fn connection(
         // Request heads as long as uvicorn takes (long paths and queries
         // are answered 422 by validation, not refused by the parser).
         .max_buf_size(MAX_HEAD)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(wire::Wire::new(stream)), service)
         // GraphQL subscriptions take the connection over as a WebSocket.
         .with_upgrades();
     tokio::pin!(conn);

@@ -182,6 +182,56 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         204
     );
 
+    // A field with empty text is an array of one empty item, in a form
+    // and in the query (an empty array has no field or value at all).
+    for (fields, status) in [
+        (&[("name", "a"), ("tags", "")][..], 422),
+        (&[("name", "a"), ("tags", "red")][..], 204),
+    ] {
+        assert_eq!(
+            gaps.status(with_form(post("/v2/forms/urlencoded"), fields)),
+            status,
+            "{fields:?}"
+        );
+        assert_eq!(
+            gaps.status(with_multipart(post("/v2/forms/multipart"), fields)),
+            status,
+            "{fields:?}"
+        );
+    }
+    let threads = |query: &str| gaps.api.get(&format!("/v2/threads{query}"));
+    assert_eq!(gaps.status(threads("?ids=")), 422);
+    assert_eq!(gaps.status(threads("?ids=12&ids=0")), 204);
+    assert_eq!(gaps.status(threads("")), 204);
+    // A multipart body sends an object as a JSON part: one the only
+    // branch that allows the other fields requires is missing, not
+    // flattened away.
+    for (fields, status) in [
+        (&[("name", "a"), ("invitable", "{}")][..], 422),
+        (&[("name", "a"), ("invitable", "true")][..], 204),
+        (
+            &[("name", "a"), ("message", r#"{"content": "hi"}"#)][..],
+            204,
+        ),
+        (
+            &[("name", "a"), ("message", "{}"), ("invitable", "{}")][..],
+            204,
+        ),
+    ] {
+        assert_eq!(
+            gaps.status(with_multipart(post("/v2/threads"), fields)),
+            status,
+            "{fields:?}"
+        );
+    }
+
+    // A target too long for either engine's HTTP parser (over 64 KiB,
+    // as Discord's 152,133-character tokens make) is refused alike, 400.
+    let long = format!("/v2/blobs/{}", "b".repeat(70_000));
+    assert_eq!(raw_status(&gaps.server.url(), &long), 400);
+    let under = format!("/v2/blobs/{}", "b".repeat(60_000));
+    assert_eq!(raw_status(&gaps.server.url(), &under), 422);
+
     // Zero bytes are a valid binary body; no body at all is not.
     let put = gaps.api.request(Method::PUT, "/v2/blobs/b1");
     let octets = |request: RequestBuilder, media: &str| request.header("Content-Type", media);
@@ -310,4 +360,23 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         "{paths:?}"
     );
     assert!(paths.contains(&"/v2/stores/orders/5"), "{paths:?}");
+}
+
+/// The status of a `PUT` of `target` with no body, sent as raw bytes
+/// (clients refuse such long URLs).
+fn raw_status(url: &str, target: &str) -> u16 {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let request = format!("PUT {target} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+    let text = String::from_utf8_lossy(&head).into_owned();
+    text[9..12]
+        .parse()
+        .unwrap_or_else(|_| panic!("no status in {text:?}"))
 }

@@ -12,6 +12,15 @@ use super::schemas::Schemas;
 
 const MAX_BRANCHES: usize = 64;
 
+/// How a form body came.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// `application/x-www-form-urlencoded`.
+    Urlencoded,
+    /// `multipart/form-data`.
+    Multipart,
+}
+
 /// What a form body reads as.
 pub(crate) enum FormReading {
     /// The value to check.
@@ -73,11 +82,8 @@ fn readings(schemas: &Schemas, values: &[&str], field: &Value) -> Vec<Value> {
     if shape(schemas, field) != Shape::Array {
         return vec![coerce(schemas, text, field)];
     }
-    let split: Vec<&str> = if text.is_empty() {
-        Vec::new()
-    } else {
-        text.split(',').collect()
-    };
+    // An empty text is one empty item: an empty array has no field.
+    let split: Vec<&str> = text.split(',').collect();
     vec![
         coerce_array(schemas, &split, field),
         coerce_array(schemas, &[text], field),
@@ -140,10 +146,17 @@ fn required(schemas: &Schemas, branch: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Fields that hold objects but came as plain text flattened from them
+/// (repeated, or one value naming a property of the object, as common
+/// clients send an object's keys) or, in a urlencoded form, not at all
+/// though required (an empty one, flattened to nothing; a multipart body
+/// sends an object as a JSON part, `{}` included): losses no reading can
+/// undo.
 fn lost_fields(
     schemas: &Schemas,
     grouped: &IndexMap<&str, Vec<&str>>,
     branch: &Value,
+    encoding: Encoding,
 ) -> BTreeSet<String> {
     let mut lost = BTreeSet::new();
     for (key, values) in grouped {
@@ -165,6 +178,9 @@ fn lost_fields(
             lost.insert((*key).to_owned());
         }
     }
+    if encoding == Encoding::Multipart {
+        return lost;
+    }
     for key in required(schemas, branch) {
         if !grouped.contains_key(key.as_str())
             && wants_object(schemas, field_schema(schemas, branch, &key))
@@ -180,8 +196,9 @@ fn valid_but_for_losses(
     grouped: &IndexMap<&str, Vec<&str>>,
     candidate: &Map<String, Value>,
     branch: &Value,
+    encoding: Encoding,
 ) -> bool {
-    let lost = lost_fields(schemas, grouped, branch);
+    let lost = lost_fields(schemas, grouped, branch, encoding);
     if lost.is_empty() {
         return false;
     }
@@ -222,7 +239,12 @@ fn empty_arrays(
 /// Form fields as an object valid against `schema` if any reading is;
 /// [`FormReading::Unjudged`] when the body cannot be judged; else the
 /// likeliest reading, for its violations to be reported.
-pub(crate) fn read(schemas: &Schemas, pairs: &[(String, String)], schema: &Value) -> FormReading {
+pub(crate) fn read(
+    schemas: &Schemas,
+    pairs: &[(String, String)],
+    schema: &Value,
+    encoding: Encoding,
+) -> FormReading {
     let mut grouped: IndexMap<&str, Vec<&str>> = IndexMap::new();
     for (key, text) in pairs {
         grouped.entry(key.as_str()).or_default().push(text.as_str());
@@ -242,7 +264,7 @@ pub(crate) fn read(schemas: &Schemas, pairs: &[(String, String)], schema: &Value
             return FormReading::Value(value);
         }
         if let Value::Object(map) = &value
-            && valid_but_for_losses(schemas, &grouped, map, branch)
+            && valid_but_for_losses(schemas, &grouped, map, branch, encoding)
         {
             return FormReading::Unjudged;
         }

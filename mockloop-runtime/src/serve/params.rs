@@ -171,11 +171,8 @@ fn from_text(
     }
     match kind {
         Shape::Array => {
-            let items: Vec<&str> = if text.is_empty() {
-                Vec::new()
-            } else {
-                text.split(separator.as_str()).collect()
-            };
+            // An empty text is one empty item: an empty array has no value.
+            let items: Vec<&str> = text.split(separator.as_str()).collect();
             coerce_array(schemas, &items, schema)
         }
         Shape::Object => {

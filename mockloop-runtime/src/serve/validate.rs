@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::catalog::{BodySpec, In, Op};
-use super::forms::{FormReading, read};
+use super::forms::{Encoding, FormReading, read};
 use super::multipart;
 use super::params;
 use super::request::Incoming;
@@ -204,7 +204,7 @@ fn body_instance(
         let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        return Ok(read(schemas, &pairs, schema).into());
+        return Ok(read(schemas, &pairs, schema, Encoding::Urlencoded).into());
     }
     if base == MULTIPART {
         let types = schemas.types_of(schema);
@@ -212,7 +212,7 @@ fn body_instance(
             return Ok(Instance::Missing);
         }
         let pairs = multipart::fields(sent, raw)?;
-        return Ok(read(schemas, &pairs, schema).into());
+        return Ok(read(schemas, &pairs, schema, Encoding::Multipart).into());
     }
     if WILDCARDS.contains(&base.as_str()) {
         return Ok(serde_json::from_slice(raw).map_or(Instance::Missing, Instance::Value));
@@ -240,7 +240,7 @@ fn empty_body_instance(
     if base == FORM && schemas.types_of(schema).contains(&"object") {
         // A form with no fields, read as any form is (a required array
         // with no items has no field).
-        return Some(read(schemas, &[], schema).into());
+        return Some(read(schemas, &[], schema, Encoding::Urlencoded).into());
     }
     if base == FORM || base == MULTIPART {
         return Some(if schemas.types_of(schema).contains(&"object") {

@@ -69,7 +69,8 @@ def readings(values: list[str], field: Any) -> list[Any]:
     if params.shape(field) != "array":
         return [params.coerce(text, field)]
     return [
-        params.coerce_array(text.split(",") if text else [], field),
+        # An empty text is one empty item: an empty array has no field.
+        params.coerce_array(text.split(","), field),
         params.coerce_array([text], field),
         params.coerce(text, field),
     ]
@@ -109,11 +110,15 @@ def object_keys(field: Any) -> set[str]:
     return names
 
 
-def lost_fields(grouped: dict[str, list[str]], branch: Any) -> set[str]:
+def lost_fields(
+    grouped: dict[str, list[str]], branch: Any, multipart: bool
+) -> set[str]:
     """Fields that hold objects but came as plain text flattened from them
     (repeated, or one value naming a property of the object, as common
-    clients send an object's keys) or not at all though required (an empty
-    one, flattened to nothing): losses no reading can undo."""
+    clients send an object's keys) or, in a urlencoded form, not at all
+    though required (an empty one, flattened to nothing; a multipart body
+    sends an object as a JSON part, ``{}`` included): losses no reading can
+    undo."""
     lost = set()
     for key, values in grouped.items():
         field = field_schema(branch, key)
@@ -122,6 +127,8 @@ def lost_fields(grouped: dict[str, list[str]], branch: Any) -> set[str]:
         plain = {text for text in values if not _is_json(text)}
         if plain and (len(values) > 1 or plain & object_keys(field)):
             lost.add(key)
+    if multipart:
+        return lost
     required = schemas.resolve(branch).get("required", [])
     lost.update(
         key
@@ -134,12 +141,15 @@ def lost_fields(grouped: dict[str, list[str]], branch: Any) -> set[str]:
 
 
 def valid_but_for_losses(
-    grouped: dict[str, list[str]], candidate: dict[str, Any], branch: Any
+    grouped: dict[str, list[str]],
+    candidate: dict[str, Any],
+    branch: Any,
+    multipart: bool,
 ) -> bool:
     """Whether ``candidate`` is valid against ``branch`` once the fields a
     client's flattening lost are left out (and not required). Fields the
     branch does not declare are judged by its ``additionalProperties``."""
-    lost = lost_fields(grouped, branch)
+    lost = lost_fields(grouped, branch, multipart)
     if not lost:
         return False
     resolved = schemas.resolve(branch)
@@ -173,8 +183,9 @@ def empty_arrays(grouped: dict[str, list[str]], branch: Any) -> dict[str, list[A
     return found
 
 
-def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
-    """Form fields as an object valid against ``schema`` if any reading is;
+def read(pairs: list[tuple[str, str]], schema: Any, *, multipart: bool = False) -> Any:
+    """Form fields (a urlencoded body's, or a multipart body's with
+    ``multipart``) as an object valid against ``schema`` if any reading is;
     ``params.MISSING`` when the body cannot be judged; else the likeliest
     reading, for its violations to be reported."""
     grouped: dict[str, list[str]] = {}
@@ -189,7 +200,7 @@ def read(pairs: list[tuple[str, str]], schema: Any) -> Any:
         candidate.update(empty_arrays(grouped, branch))
         if schemas.is_valid(schema, candidate):
             return candidate
-        if valid_but_for_losses(grouped, candidate, branch):
+        if valid_but_for_losses(grouped, candidate, branch, multipart):
             return params.MISSING
         if first is None:
             first = candidate

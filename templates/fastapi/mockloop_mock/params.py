@@ -124,7 +124,8 @@ def from_text(text: str, param: dict[str, Any], separator: str = ",") -> Any:
         else:
             text = text.replace(";", ",")
     if kind == "array":
-        return coerce_array(text.split(separator) if text else [], schema)
+        # An empty text is one empty item: an empty array has no value.
+        return coerce_array(text.split(separator), schema)
     if kind == "object":
         return coerce_object(_pairs(text.split(separator), explode), schema)
     return coerce(text, schema)

@@ -158,7 +158,7 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
             (key, item if isinstance(item, str) else (item.filename or ""))
             for key, item in form.multi_items()
         ]
-        return forms.read(pairs, schema)
+        return forms.read(pairs, schema, multipart=True)
     if base in WILDCARDS:
         # JSON that does not parse is just bytes, which a wildcard takes.
         try:
