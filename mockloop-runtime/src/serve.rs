@@ -137,10 +137,13 @@ pub fn load_sources(sources: &[String], options: &ServeOptions) -> Result<Vec<Mo
         .map(|source| {
             let mut files = if MockFiles::is_mock_folder(Path::new(source)) {
                 MockFiles::from_folder(Path::new(source))?
-            } else if Path::new(source).is_dir() {
+            } else if Path::new(source).is_dir()
+                && !crate::graphql::load::has_sdl_files(Path::new(source))
+            {
                 return Err(Error::MockFolder {
                     path: PathBuf::from(source),
-                    reason: "it has no mockloop.json: pass a folder `mockloop-mcp generate` made, or a spec file or URL"
+                    reason: "it has no mockloop.json and no GraphQL schema files: pass a folder \
+                             `mockloop-mcp generate` made, a folder of SDL files, or a spec file or URL"
                         .to_owned(),
                 });
             } else {

@@ -227,6 +227,35 @@ fn bad_arguments_get_a_clear_error_and_start_nothing() {
     );
 }
 
+#[test]
+fn a_folder_of_sdl_files_is_served_as_one_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("base.graphql"),
+        "type Query { hello: String! }\n",
+    )
+    .unwrap();
+    std::fs::create_dir(folder.path().join("more")).unwrap();
+    std::fs::write(
+        folder.path().join("more/extra.graphqls"),
+        "extend type Query { count: Int! }\n",
+    )
+    .unwrap();
+    let port = free_port_pair();
+    let source = folder.path().to_string_lossy();
+    let server = Serve::start(&[&source, "--port", &port.to_string()], 1);
+    let (status, answer) = Api::send(
+        reqwest::blocking::Client::new()
+            .post(format!("{}/graphql", server.urls[0]))
+            .json(&serde_json::json!({"query": "{ hello count }"})),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["data"]["hello"].is_string(), "{answer}");
+    assert!(answer["data"]["count"].is_i64(), "{answer}");
+    assert!(server.stop(Duration::from_secs(10)), "no clean stop");
+}
+
 /// A port whose next port is free too (best effort).
 fn free_port_pair() -> u16 {
     for _ in 0..50 {

@@ -46,6 +46,12 @@ pub(crate) fn has_sdl_extension(input: &str) -> bool {
         .is_some_and(|ext| SDL_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
+/// Whether a folder (or a subfolder) holds GraphQL schema files.
+pub(crate) fn has_sdl_files(folder: &Path) -> bool {
+    let mut paths = Vec::new();
+    collect(folder, &mut paths).is_ok() && !paths.is_empty()
+}
+
 /// The SDL files of a folder and its subfolders, sorted by path.
 pub(crate) fn read_folder(folder: &Path) -> Result<Vec<SdlSource>> {
     let mut paths = Vec::new();

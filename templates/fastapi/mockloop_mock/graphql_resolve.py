@@ -16,6 +16,8 @@ from graphql import (
     GraphQLError,
     GraphQLResolveInfo,
     get_named_type,
+    get_nullable_type,
+    is_enum_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -181,15 +183,46 @@ def _field_type(type_name: str, field: str) -> Any:
     return entry.type if entry is not None else None
 
 
+def fits(field_type: Any, value: Any) -> bool:
+    """Whether ``value`` can be the value of a leaf field of ``field_type``."""
+    if value is None:
+        return not is_non_null_type(field_type)
+    nullable = get_nullable_type(field_type)
+    if is_list_type(nullable):
+        return isinstance(value, list) and all(
+            fits(nullable.of_type, item) for item in value
+        )
+    if isinstance(value, list):
+        return False
+    if is_enum_type(nullable):
+        return isinstance(value, str) and value in nullable.values
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    checks = {
+        "Int": lambda: number and isinstance(value, int) and -(2**31) <= value < 2**31,
+        "Float": lambda: number,
+        "String": lambda: isinstance(value, str),
+        "Boolean": lambda: isinstance(value, bool),
+        "ID": lambda: isinstance(value, str) or (number and isinstance(value, int)),
+    }
+    check = checks.get(nullable.name)
+    return check() if check is not None else True
+
+
 def input_fields(entity: str, args: dict[str, Any]) -> dict[str, Any]:
-    """The entity's leaf fields the arguments set (not ``id``)."""
+    """The entity's leaf fields the arguments set (not ``id``), where the
+    value fits the field (an input's ``null`` does not clear a non-null
+    field, an ``Int`` does not fill a ``String``)."""
     found: dict[str, Any] = {}
 
     def take(name: str, value: Any) -> None:
         if name in ("id", "clientMutationId") or isinstance(value, dict):
             return
         field_type = _field_type(entity, name)
-        if field_type is not None and is_leaf_type(get_named_type(field_type)):
+        if (
+            field_type is not None
+            and is_leaf_type(get_named_type(field_type))
+            and fits(field_type, value)
+        ):
             found[name] = value
 
     for name, value in args.items():

@@ -302,7 +302,9 @@ pub(super) fn field_type<'s>(schema: &'s Schema, ty: &str, field: &str) -> Optio
 }
 
 /// The entity's leaf fields the arguments set: top-level leaf arguments
-/// and the leaf entries of input-object arguments (not `id`).
+/// and the leaf entries of input-object arguments (not `id`), where the
+/// value fits the field (an input's `null` does not clear a non-null
+/// field, an `Int` does not fill a `String`).
 fn input_fields(schema: &Schema, entity: &str, args: &Map<String, Value>) -> Map<String, Value> {
     let mut found = Map::new();
     let mut take = |name: &str, value: &Value| {
@@ -314,6 +316,7 @@ fn input_fields(schema: &Schema, entity: &str, args: &Map<String, Value>) -> Map
                 schema.types.get(ty.inner_named_type().as_str()),
                 Some(ExtendedType::Scalar(_) | ExtendedType::Enum(_))
             )
+            && fits(schema, ty, value)
         {
             found.insert(name.to_owned(), value.clone());
         }
@@ -328,6 +331,33 @@ fn input_fields(schema: &Schema, entity: &str, args: &Map<String, Value>) -> Map
         }
     }
     found
+}
+
+/// Whether `value` can be the value of a leaf field of type `ty`.
+fn fits(schema: &Schema, ty: &ast::Type, value: &Value) -> bool {
+    match (ty, value) {
+        (_, Value::Null) => !ty.is_non_null(),
+        (ast::Type::List(item) | ast::Type::NonNullList(item), Value::Array(items)) => {
+            items.iter().all(|value| fits(schema, item, value))
+        }
+        (ast::Type::List(_) | ast::Type::NonNullList(_), _) | (_, Value::Array(_)) => false,
+        (named, value) => {
+            let name = named.inner_named_type().as_str();
+            match name {
+                "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+                "Float" => value.is_number(),
+                "String" => value.is_string(),
+                "Boolean" => value.is_boolean(),
+                "ID" => value.is_string() || value.is_i64() || value.is_u64(),
+                _ => match schema.types.get(name) {
+                    Some(ExtendedType::Enum(found)) => value
+                        .as_str()
+                        .is_some_and(|text| found.values.keys().any(|known| known == text)),
+                    _ => true,
+                },
+            }
+        }
+    }
 }
 
 /// The id a mutation's arguments name: `id`, `input.id`, or an `...Id`.
