@@ -124,6 +124,9 @@ pub struct Param {
     pub style: String,
     /// Whether arrays and objects are exploded.
     pub explode: bool,
+    /// Whether a query parameter may be sent with an empty value (`name=`),
+    /// OpenAPI's `allowEmptyValue`.
+    pub allow_empty: bool,
     /// A value valid against `schema`, for documentation and tests.
     pub example: Value,
 }

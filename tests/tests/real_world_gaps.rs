@@ -203,6 +203,30 @@ fn real_world_gaps_end_to_end(engine: Engine) {
     assert_eq!(gaps.status(threads("?ids=")), 422);
     assert_eq!(gaps.status(threads("?ids=12&ids=0")), 204);
     assert_eq!(gaps.status(threads("")), 204);
+    assert_eq!(gaps.status(threads("?limit=2")), 204);
+    assert_eq!(gaps.status(threads("?limit=2&limit=3")), 422);
+    assert_eq!(gaps.status(threads("?results_only=")), 204);
+    assert_eq!(gaps.status(threads("?results_only=true")), 204);
+    assert_eq!(gaps.status(threads("?results_only=x")), 422);
+    assert_eq!(gaps.status(threads("?limit=")), 422);
+    assert_eq!(
+        gaps.status(threads("?callback=https://a.example/b%2520c%3Fd%3De")),
+        204
+    );
+    assert_eq!(gaps.status(threads("?callback=https://%C2%84")), 422);
+    for (coding, status) in [
+        ("gzip, deflate", 204),
+        ("br;q=1.0, identity;q=0.5, *;q=0", 204),
+        ("base64", 204),
+        ("AAA", 422),
+        ("gzip, AAA", 422),
+    ] {
+        assert_eq!(
+            gaps.status(threads("").header("Accept-Encoding", coding)),
+            status,
+            "{coding}"
+        );
+    }
     // A multipart body sends an object as a JSON part: one the only
     // branch that allows the other fields requires is missing, not
     // flattened away.

@@ -15,6 +15,18 @@ use crate::error::Result;
 use crate::spec::LoadedSpec;
 use crate::synth::{Synthesizer, seed_for};
 
+/// Header parameters the mock neither validates nor documents: OpenAPI's
+/// three, and the ones that frame the message.
+const IGNORED_HEADERS: [&str; 7] = [
+    "accept",
+    "content-type",
+    "authorization",
+    "connection",
+    "content-length",
+    "host",
+    "transfer-encoding",
+];
+
 /// Module-level names of `main.py` that handlers must not shadow.
 const MODULE_RESERVED: &[&str] = &["app", "mock_response", "main", "support"];
 
@@ -126,9 +138,10 @@ fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> V
     for param in list(raw_item).into_iter().chain(list(raw_op)) {
         // OpenAPI: header parameters named Accept, Content-Type or
         // Authorization are ignored (the media types and security schemes
-        // say those).
+        // say those). So are the headers that frame the message, which the
+        // HTTP stack writes.
         if param.location == ParamLocation::Header
-            && ["accept", "content-type", "authorization"]
+            && IGNORED_HEADERS
                 .iter()
                 .any(|name| param.name.eq_ignore_ascii_case(name))
         {

@@ -16,6 +16,8 @@ pub(super) struct RawParam<'a> {
     pub required: bool,
     pub style: Option<&'a str>,
     pub explode: Option<bool>,
+    /// `allowEmptyValue`: a query parameter may be sent with no value.
+    pub allow_empty: bool,
     pub schema: Value,
 }
 
@@ -45,6 +47,11 @@ impl<'a> RawParam<'a> {
                     .unwrap_or(false),
             style: value.get("style").and_then(Value::as_str),
             explode: value.get("explode").and_then(Value::as_bool),
+            allow_empty: location == ParamLocation::Query
+                && value
+                    .get("allowEmptyValue")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             schema,
         })
     }
@@ -57,6 +64,7 @@ impl<'a> RawParam<'a> {
             required: true,
             style: None,
             explode: None,
+            allow_empty: false,
             schema: serde_json::json!({"type": "string"}),
         }
     }
@@ -102,6 +110,7 @@ pub(super) fn build_params(
                 schema: param.schema,
                 style,
                 explode,
+                allow_empty: param.allow_empty,
                 example,
             }
         })

@@ -57,6 +57,8 @@ struct ParamEntry<'a> {
     required: bool,
     style: &'a str,
     explode: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    allow_empty: bool,
     schema: &'a Value,
 }
 
@@ -112,6 +114,7 @@ fn param(p: &Param) -> ParamEntry<'_> {
         required: p.required,
         style: &p.style,
         explode: p.explode,
+        allow_empty: p.allow_empty,
         schema: &p.schema,
     }
 }

@@ -44,6 +44,8 @@ pub(crate) struct ParamSpec {
     pub(crate) required: bool,
     pub(crate) style: String,
     pub(crate) explode: bool,
+    /// `name=` passes (OpenAPI's `allowEmptyValue`).
+    pub(crate) allow_empty: bool,
     pub(crate) schema: Arc<Value>,
 }
 
@@ -316,6 +318,10 @@ fn read_param(param: &Value, what: &str) -> Result<ParamSpec> {
         style: text("style").to_owned(),
         explode: param
             .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        allow_empty: param
+            .get("allow_empty")
             .and_then(Value::as_bool)
             .unwrap_or(false),
         schema: Arc::new(param.get("schema").cloned().unwrap_or(Value::Bool(true))),

@@ -22,8 +22,14 @@ pub(crate) enum Format {
     Ipv6,
 }
 
-static URI: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$").ok());
+/// A scheme, then only the characters RFC 3986 allows (others
+/// percent-encoded).
+static URI: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$",
+    )
+    .ok()
+});
 static DATE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").ok());
 static DATE_TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {

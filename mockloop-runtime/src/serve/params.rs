@@ -171,8 +171,13 @@ fn from_text(
     }
     match kind {
         Shape::Array => {
-            // An empty text is one empty item: an empty array has no value.
-            let items: Vec<&str> = text.split(separator.as_str()).collect();
+            // Empty text is an empty array here: joined items of none
+            // (clients send `ids=` for `[]` unexploded).
+            let items: Vec<&str> = if text.is_empty() {
+                Vec::new()
+            } else {
+                text.split(separator.as_str()).collect()
+            };
             coerce_array(schemas, &items, schema)
         }
         Shape::Object => {
@@ -219,10 +224,22 @@ fn query_value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Opti
         return (!found.is_empty()).then(|| coerce_object(schemas, &found, schema));
     }
     let last = request.query_last(name)?;
+    if kind == Shape::Array && param.style == "form" && param.explode {
+        return Some(coerce_array(schemas, &request.query_all(name), schema));
+    }
+    if request
+        .query
+        .iter()
+        .filter(|(k, _)| k == name)
+        .nth(1)
+        .is_some()
+    {
+        // Only an exploded array is sent as several values: these are the
+        // texts as sent, which the schema refuses.
+        let sent = request.query_all(name).into_iter().map(Value::from);
+        return Some(Value::Array(sent.collect()));
+    }
     if kind == Shape::Array {
-        if param.style == "form" && param.explode {
-            return Some(coerce_array(schemas, &request.query_all(name), schema));
-        }
         let separator = match param.style.as_str() {
             "spaceDelimited" => " ",
             "pipeDelimited" => "|",

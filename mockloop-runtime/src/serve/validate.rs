@@ -6,7 +6,7 @@ use crate::model::{carries_json as is_json, media_essence as base};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::catalog::{BodySpec, In, Op};
+use super::catalog::{BodySpec, In, Op, ParamSpec};
 use super::forms::{Encoding, FormReading, read};
 use super::multipart;
 use super::params;
@@ -99,10 +99,49 @@ fn param_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Viola
             None if param.required => found.push(violation(prefix, "is required")),
             None => {}
             Some(_) if params::has_no_wire_form(schemas, param) => {}
+            Some(_) if param.allow_empty && request.query_all(&param.name) == [""] => {}
+            Some(_) if is_library_accept_encoding(request, param) => {}
             Some(value) => found.extend(schema_violations(schemas, &param.schema, &value, &prefix)),
         }
     }
     found
+}
+
+/// Content codings HTTP libraries ask for on their own.
+const CODINGS: [&str; 9] = [
+    "gzip",
+    "x-gzip",
+    "deflate",
+    "br",
+    "zstd",
+    "compress",
+    "x-compress",
+    "identity",
+    "*",
+];
+
+/// Whether a declared `Accept-Encoding` holds only registered content
+/// codings (with q-values): what a client's HTTP library sends by itself
+/// (`gzip, deflate`), which passes whatever the spec's schema says
+/// (Conjur's `base64`). Anything else is checked.
+fn is_library_accept_encoding(request: &Incoming, param: &ParamSpec) -> bool {
+    if param.location != In::Header || !param.name.eq_ignore_ascii_case("accept-encoding") {
+        return false;
+    }
+    let values = request.header_all(&param.name);
+    !values.is_empty()
+        && values.iter().flat_map(|v| v.split(',')).all(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            CODINGS
+                .iter()
+                .any(|known| coding.eq_ignore_ascii_case(known))
+                && parts.all(|p| {
+                    p.trim().strip_prefix("q=").is_some_and(|q| {
+                        !q.is_empty() && q.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    })
+                })
+        })
 }
 
 /// Whether `captured` path parameters are valid for `op` (routing among

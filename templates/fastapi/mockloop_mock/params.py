@@ -124,8 +124,9 @@ def from_text(text: str, param: dict[str, Any], separator: str = ",") -> Any:
         else:
             text = text.replace(";", ",")
     if kind == "array":
-        # An empty text is one empty item: an empty array has no value.
-        return coerce_array(text.split(separator), schema)
+        # Empty text is an empty array here: joined items of none (clients
+        # send ``ids=`` for ``[]`` unexploded).
+        return coerce_array(text.split(separator) if text else [], schema)
     if kind == "object":
         return coerce_object(_pairs(text.split(separator), explode), schema)
     return coerce(text, schema)
@@ -150,12 +151,17 @@ def query_value(request: Request, param: dict[str, Any]) -> Any:
         return coerce_object(pairs, schema) if pairs else MISSING
     if name not in query:
         return MISSING
+    if kind == "array" and style == "form" and param["explode"]:
+        return coerce_array(query.getlist(name), schema)
+    sent = query.getlist(name)
+    if len(sent) > 1:
+        # Only an exploded array is sent as several values: these are the
+        # texts as sent, which the schema refuses.
+        return sent
     if kind == "array":
-        if style == "form" and param["explode"]:
-            return coerce_array(query.getlist(name), schema)
         separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
         return from_text(query[name], {**param, "style": "form"}, separator)
-    return from_text(query.getlist(name)[-1], param)
+    return from_text(sent[0], param)
 
 
 def value(request: Request, param: dict[str, Any]) -> Any:

@@ -59,7 +59,10 @@ RANGES = FormatChecker(formats=())
 FORMATS = FormatChecker(formats=())
 
 
-URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*")
+# A scheme, then only the characters RFC 3986 allows (others percent-encoded).
+URI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+)
 HOSTNAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"

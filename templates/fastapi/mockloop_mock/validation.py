@@ -6,6 +6,7 @@ violation with where it was (``query.limit``, ``path.petId``,
 """
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -75,8 +76,50 @@ def param_violations(
             continue
         if params.has_no_wire_form(param):
             continue
+        if param.get("allow_empty") and request.query_params.getlist(param["name"]) == [
+            ""
+        ]:
+            continue
+        if is_library_accept_encoding(request, param):
+            continue
         found.extend(schema_violations(param["schema"], value, prefix))
     return found
+
+
+# Content codings HTTP libraries ask for on their own.
+CODINGS = frozenset(
+    {
+        "gzip",
+        "x-gzip",
+        "deflate",
+        "br",
+        "zstd",
+        "compress",
+        "x-compress",
+        "identity",
+        "*",
+    }
+)
+Q_VALUE = re.compile(r"q=[0-9.]+")
+
+
+def is_library_accept_encoding(request: Request, param: dict[str, Any]) -> bool:
+    """Whether a declared ``Accept-Encoding`` holds only registered content
+    codings (with q-values): what a client's HTTP library sends by itself
+    (``gzip, deflate``), which passes whatever the spec's schema says
+    (Conjur's ``base64``). Anything else is checked."""
+    if param["in"] != "header" or param["name"].lower() != "accept-encoding":
+        return False
+    values = request.headers.getlist(param["name"])
+    if not values:
+        return False
+    for item in ",".join(values).split(","):
+        coding, *rest = item.split(";")
+        if coding.strip().lower() not in CODINGS:
+            return False
+        if not all(Q_VALUE.fullmatch(part.strip()) for part in rest):
+            return False
+    return True
 
 
 def media_match(content_type: str | None, documented: list[str]) -> str | None:
