@@ -68,11 +68,47 @@ pub fn run(
     mode: Mode,
     excluded_operation_ids: &[&str],
 ) -> Result<String> {
+    let run = Run {
+        spec,
+        origin,
+        base_path,
+        max_examples,
+        mode,
+        excluded_operation_ids,
+    };
+    run_with_config(venv, &run, "")
+}
+
+/// What [`run_with_config`] runs: [`run`]'s arguments.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    pub spec: &'a str,
+    pub origin: &'a str,
+    pub base_path: &'a str,
+    pub max_examples: u32,
+    pub mode: Mode,
+    pub excluded_operation_ids: &'a [&'a str],
+}
+
+/// [`run`] with `config` as the run's `schemathesis.toml` (credentials, for
+/// one; see [`auth_config`]).
+pub fn run_with_config(venv: &Venv, run: &Run<'_>, config: &str) -> Result<String> {
+    let Run {
+        spec,
+        origin,
+        base_path,
+        max_examples,
+        mode,
+        excluded_operation_ids,
+    } = *run;
     let url = format!("{}{}", origin.trim_end_matches('/'), base_path);
     let scratch = tempfile::tempdir().map_err(crate::Error::io(
         "cannot create a temp dir in",
         std::env::temp_dir(),
     ))?;
+    let config_path = scratch.path().join("schemathesis.toml");
+    std::fs::write(&config_path, config)
+        .map_err(crate::Error::io("cannot write", config_path.clone()))?;
     let mut command = venv.module("schemathesis.cli");
     command
         .arg("run")
@@ -94,4 +130,41 @@ pub fn run(
         .env("NO_COLOR", "1");
     let output = run_command(&mut command)?;
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A `schemathesis.toml` giving each security scheme of `document` (its
+/// `components.securitySchemes`) the mock's credentials from its manifest
+/// (`mockloop.json`'s `auth`): the key of an API key scheme, the mock
+/// user's basic pair, a bearer token for http bearer, OAuth 2 and OpenID
+/// Connect.
+pub fn auth_config(manifest: &serde_json::Value, document: &serde_json::Value) -> String {
+    let auth = &manifest["auth"];
+    let mut out = String::new();
+    let schemes = document
+        .pointer("/components/securitySchemes")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten();
+    for (name, scheme) in schemes {
+        let kind = scheme["type"].as_str().unwrap_or_default();
+        let http = scheme["scheme"].as_str().unwrap_or_default();
+        let lines = match (kind, http.to_ascii_lowercase().as_str()) {
+            ("apiKey", _) => auth["api_keys"][name]
+                .as_str()
+                .map(|key| format!("api_key = {key:?}\n")),
+            ("http", "basic") => Some(format!(
+                "username = {:?}\npassword = {:?}\n",
+                auth["basic"]["username"].as_str().unwrap_or_default(),
+                auth["basic"]["password"].as_str().unwrap_or_default()
+            )),
+            ("http" | "oauth2" | "openIdConnect", _) => auth["bearer_tokens"][0]
+                .as_str()
+                .map(|token| format!("bearer = {token:?}\n")),
+            _ => None,
+        };
+        if let Some(lines) = lines {
+            out.push_str(&format!("[auth.openapi.{name:?}]\n{lines}"));
+        }
+    }
+    out
 }

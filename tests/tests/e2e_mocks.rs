@@ -27,7 +27,8 @@ on_both_engines!(
     github_spec,
     schemathesis_accepts_mocks,
     schemathesis_valid_accepted_invalid_rejected,
-    schemathesis_on_real_world_gaps
+    schemathesis_on_real_world_gaps,
+    schemathesis_with_auth_on
 );
 
 fn assert_all_pass(specs: &[PathBuf], engine: Engine) {
@@ -169,6 +170,42 @@ fn schemathesis_on_real_world_gaps(engine: Engine) {
             "postAnything",
         ],
     );
+}
+
+/// Schemathesis in both modes with auth on, as a client with the mock's
+/// credentials runs it (`schemathesis.toml` gives each security scheme its
+/// secret): every scheme kind (API key in a header, the query and a
+/// cookie; bearer, basic, OAuth 2, OpenID Connect; alternatives and
+/// combinations) lets valid requests through and invalid ones are refused.
+fn schemathesis_with_auth_on(engine: Engine) {
+    let spec = repo_specs_dir().join("openapi30-security.yaml");
+    let input = spec.to_string_lossy();
+    let mock = GeneratedMock::new(&input, &RenderOptions::default()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(mock.dir.join("mockloop.json")).unwrap())
+            .unwrap();
+    let document = load_spec(&input).unwrap().document;
+    let config = schemathesis::auth_config(&manifest, &document);
+    assert!(config.matches("[auth.openapi.").count() >= 7, "{config}");
+    let model = ApiModel::from_spec(&load_spec(&input).unwrap()).unwrap();
+    let server = mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"));
+    let served = format!("{}/openapi.json", server.url());
+    for mode in [Mode::Conformance, Mode::Acceptance] {
+        let run = schemathesis::Run {
+            spec: &served,
+            origin: &server.url(),
+            base_path: &model.base_path,
+            max_examples: 10,
+            mode,
+            excluded_operation_ids: &[],
+        };
+        schemathesis::run_with_config(&mock.venv, &run, &config).unwrap_or_else(|err| {
+            panic!(
+                "{mode:?}, {engine:?}: {err}\n--- config ---\n{config}\n--- server output ---\n{}",
+                server.output()
+            )
+        });
+    }
 }
 
 fn run_schemathesis(spec: &Path, mode: Mode, options: &RenderOptions, engine: Engine) {
