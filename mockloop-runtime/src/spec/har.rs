@@ -327,16 +327,22 @@ pub(crate) fn convert(
             seen.enabled += 1;
             seen.values.push(scalar(&value));
         }
+        let mut sent: IndexMap<String, Vec<Value>> = IndexMap::new();
         for (name, value) in url.query_pairs() {
-            if secretish(&name) {
-                continue;
+            if !secretish(&name) {
+                sent.entry(name.into_owned())
+                    .or_default()
+                    .push(scalar(&value));
             }
+        }
+        for (name, values) in sent {
             let seen: &mut ParamSeen = operation
                 .params
-                .entry(("query".to_owned(), name.into_owned()))
+                .entry(("query".to_owned(), name))
                 .or_default();
             seen.enabled += 1;
-            seen.values.push(scalar(&value));
+            seen.repeated |= values.len() > 1;
+            seen.values.extend(values);
         }
         let request_mime = essence(text(entry, "/request/postData/mimeType"));
         let request_text = text(entry, "/request/postData/text");

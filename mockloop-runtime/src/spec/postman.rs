@@ -77,6 +77,9 @@ pub(super) struct ParamSeen {
     /// Requests that sent it enabled.
     pub(super) enabled: usize,
     pub(super) description: Option<String>,
+    /// A request sent it more than once (a query parameter: an exploded
+    /// array).
+    pub(super) repeated: bool,
 }
 
 /// A path parameter: its name, an example value and a description.
@@ -208,16 +211,25 @@ impl Converter {
             seen.values.push(scalar(&value));
             seen.description = seen.description.take().or(description);
         }
+        let mut sent: HashMap<String, usize> = HashMap::new();
+        for (name, _, enabled, _) in &query {
+            if *enabled {
+                *sent.entry(name.clone()).or_default() += 1;
+            }
+        }
         for entry in query {
-            let (name, value, enabled, description) = entry;
+            let (name, value, _, description) = entry;
             if api_key_query.as_deref() == Some(name.as_str()) {
                 continue;
             }
+            let times = sent.remove(&name);
             let seen = operation
                 .params
                 .entry(("query".to_owned(), name))
                 .or_default();
-            seen.enabled += usize::from(enabled);
+            // Once per request, however often it repeats there.
+            seen.enabled += usize::from(times.is_some());
+            seen.repeated |= times.is_some_and(|n| n > 1);
             seen.values.push(scalar(&value));
             seen.description = seen.description.take().or(description);
         }

@@ -162,6 +162,13 @@ fn parameter(place: &str, name: &str, seen: &ParamSeen, requests: usize) -> Valu
             infer(&strings.iter().collect::<Vec<_>>(), Strictness::Lenient)
         }
     };
+    // Sent several times in one request: an (exploded) array.
+    let repeated = place == "query" && seen.repeated;
+    let schema = if repeated {
+        json!({"type": "array", "items": schema})
+    } else {
+        schema
+    };
     let required =
         place == "path" || (place == "query" && seen.enabled == requests && requests > 0);
     let mut out = json!({"name": name, "in": place, "required": required, "schema": schema});
@@ -172,12 +179,17 @@ fn parameter(place: &str, name: &str, seen: &ParamSeen, requests: usize) -> Valu
         && !(example.is_string() && example.as_str() == Some(""))
         && !secretish(name)
     {
-        let example = match (out["schema"]["type"].as_str(), example) {
+        let schema = if repeated {
+            &out["schema"]["items"]
+        } else {
+            &out["schema"]
+        };
+        let example = match (schema["type"].as_str(), example) {
             (Some("string"), Value::String(_)) | (None, _) => example.clone(),
             (Some("string"), other) => Value::String(other.to_string()),
             _ => example.clone(),
         };
-        out["example"] = example;
+        out["example"] = if repeated { json!([example]) } else { example };
     }
     out
 }
