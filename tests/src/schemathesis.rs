@@ -80,7 +80,6 @@ pub fn run(
 }
 
 /// What [`run_with_config`] runs: [`run`]'s arguments.
-#[derive(Clone, Copy)]
 pub struct Run<'a> {
     pub spec: &'a str,
     pub origin: &'a str,
@@ -93,15 +92,7 @@ pub struct Run<'a> {
 /// [`run`] with `config` as the run's `schemathesis.toml` (credentials, for
 /// one; see [`auth_config`]).
 pub fn run_with_config(venv: &Venv, run: &Run<'_>, config: &str) -> Result<String> {
-    let Run {
-        spec,
-        origin,
-        base_path,
-        max_examples,
-        mode,
-        excluded_operation_ids,
-    } = *run;
-    let url = format!("{}{}", origin.trim_end_matches('/'), base_path);
+    let url = format!("{}{}", run.origin.trim_end_matches('/'), run.base_path);
     let scratch = tempfile::tempdir().map_err(crate::Error::io(
         "cannot create a temp dir in",
         std::env::temp_dir(),
@@ -112,16 +103,16 @@ pub fn run_with_config(venv: &Venv, run: &Run<'_>, config: &str) -> Result<Strin
     let mut command = venv.module("schemathesis.cli");
     command
         .arg("run")
-        .arg(spec)
+        .arg(run.spec)
         .args(["--url", &url])
-        .args(["--checks", mode.checks()])
-        .args(["--mode", mode.generation()])
-        .args(["--phases", mode.phases()])
-        .args(["--max-examples", &max_examples.to_string()])
+        .args(["--checks", run.mode.checks()])
+        .args(["--mode", run.mode.generation()])
+        .args(["--phases", run.mode.phases()])
+        .args(["--max-examples", &run.max_examples.to_string()])
         .args(["--seed", "1", "--workers", "1", "--no-shrink"])
         .args(["--suppress-health-check", "all"])
         .args(["--request-timeout", "10", "--no-color"]);
-    for id in excluded_operation_ids {
+    for id in run.excluded_operation_ids {
         command.args(["--exclude-operation-id", id]);
     }
     command

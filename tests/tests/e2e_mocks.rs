@@ -184,10 +184,10 @@ fn schemathesis_with_auth_on(engine: Engine) {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(mock.dir.join("mockloop.json")).unwrap())
             .unwrap();
-    let document = load_spec(&input).unwrap().document;
-    let config = schemathesis::auth_config(&manifest, &document);
+    let loaded = load_spec(&input).unwrap();
+    let config = schemathesis::auth_config(&manifest, &loaded.document);
     assert!(config.matches("[auth.openapi.").count() >= 7, "{config}");
-    let model = ApiModel::from_spec(&load_spec(&input).unwrap()).unwrap();
+    let model = ApiModel::from_spec(&loaded).unwrap();
     let server = mock.start_on(engine).unwrap_or_else(|err| panic!("{err}"));
     let served = format!("{}/openapi.json", server.url());
     for mode in [Mode::Conformance, Mode::Acceptance] {

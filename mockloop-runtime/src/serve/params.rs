@@ -223,21 +223,20 @@ fn query_value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Opti
             .collect();
         return (!found.is_empty()).then(|| coerce_object(schemas, &found, schema));
     }
-    let last = request.query_last(name)?;
-    if kind == Shape::Array && param.style == "form" && param.explode {
-        return Some(coerce_array(schemas, &request.query_all(name), schema));
-    }
-    if request
+    let mut sent = request
         .query
         .iter()
         .filter(|(k, _)| k == name)
-        .nth(1)
-        .is_some()
-    {
+        .map(|(_, v)| v.as_str());
+    let text = sent.next()?;
+    if kind == Shape::Array && param.style == "form" && param.explode {
+        return Some(coerce_array(schemas, &request.query_all(name), schema));
+    }
+    if sent.next().is_some() {
         // Only an exploded array is sent as several values: these are the
         // texts as sent, which the schema refuses.
-        let sent = request.query_all(name).into_iter().map(Value::from);
-        return Some(Value::Array(sent.collect()));
+        let texts = request.query_all(name).into_iter().map(Value::from);
+        return Some(Value::Array(texts.collect()));
     }
     if kind == Shape::Array {
         let separator = match param.style.as_str() {
@@ -245,9 +244,9 @@ fn query_value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Opti
             "pipeDelimited" => "|",
             _ => ",",
         };
-        return Some(from_text(schemas, last, param, "form", separator));
+        return Some(from_text(schemas, text, param, "form", separator));
     }
-    Some(from_text(schemas, last, param, &param.style, ","))
+    Some(from_text(schemas, text, param, &param.style, ","))
 }
 
 /// A path parameter's value among `captured` (the route's parameters, by

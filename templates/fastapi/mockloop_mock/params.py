@@ -149,18 +149,18 @@ def query_value(request: Request, param: dict[str, Any]) -> Any:
         properties = schemas.resolve(schema).get("properties", {})
         pairs = [(k, v) for k, v in query.multi_items() if k in properties]
         return coerce_object(pairs, schema) if pairs else MISSING
-    if name not in query:
+    sent = query.getlist(name)
+    if not sent:
         return MISSING
     if kind == "array" and style == "form" and param["explode"]:
-        return coerce_array(query.getlist(name), schema)
-    sent = query.getlist(name)
+        return coerce_array(sent, schema)
     if len(sent) > 1:
         # Only an exploded array is sent as several values: these are the
         # texts as sent, which the schema refuses.
         return sent
     if kind == "array":
         separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-        return from_text(query[name], {**param, "style": "form"}, separator)
+        return from_text(sent[0], {**param, "style": "form"}, separator)
     return from_text(sent[0], param)
 
 

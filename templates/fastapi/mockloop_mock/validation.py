@@ -68,7 +68,8 @@ def param_violations(
     """Problems with the path, query, header and cookie parameters."""
     found = []
     for param in operation["params"]:
-        prefix = f"{param['in']}.{param['name']}"
+        name = param["name"]
+        prefix = f"{param['in']}.{name}"
         value = params.value(request, param)
         if value is params.MISSING:
             if param["required"]:
@@ -76,9 +77,7 @@ def param_violations(
             continue
         if params.has_no_wire_form(param):
             continue
-        if param.get("allow_empty") and request.query_params.getlist(param["name"]) == [
-            ""
-        ]:
+        if param.get("allow_empty") and request.query_params.getlist(name) == [""]:
             continue
         if is_library_accept_encoding(request, param):
             continue
