@@ -5,7 +5,8 @@
 //! empty binary bodies, bodies of any type, non-object multipart bodies and
 //! bodies on GET and DELETE are accepted when valid (and refused when
 //! not); `%2F` stays inside its path parameter; paths with empty segments
-//! answer as written and collapsed.
+//! answer as written and collapsed; a required Accept or Content-Type
+//! header must be sent; `text/json` bodies are JSON.
 // Helpers panic to report failures, like the tests that call them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -369,6 +370,36 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         assert_eq!(response.status().as_u16(), 200, "{path}");
         assert_eq!(response.text().unwrap(), "pong", "{path}");
     }
+
+    // A required Accept or Content-Type header parameter must be sent
+    // (any value); Authorization stays ignored. A `text/json` body is JSON,
+    // validated as such.
+    let cards = |method: Method| gaps.api.request(method, "/v2/giftcards");
+    let (status, problem) = Api::send(cards(Method::GET)).unwrap();
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        problem["errors"],
+        json!([{"location": "header.Content-Type", "message": "is required"}]),
+        "{problem}"
+    );
+    let listed = cards(Method::GET)
+        .header("Accept", "*/*")
+        .header("Content-Type", "anything");
+    assert_eq!(gaps.status(listed), 200);
+    let empty_accept = cards(Method::GET)
+        .header("Accept", "")
+        .header("Content-Type", "application/json");
+    assert_eq!(gaps.status(empty_accept), 422);
+    let created = |body: &str| {
+        cards(Method::POST)
+            .header("Content-Type", "text/json")
+            .body(body.to_owned())
+    };
+    assert_eq!(gaps.status(created(r#"{"name": "gift"}"#)), 201);
+    let (status, problem) = Api::send(created(r#"{"name": "gift", "tags": [null]}"#)).unwrap();
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["location"], json!("body.tags"));
+    assert_eq!(gaps.status(created("{not json")), 422);
 
     // The log keeps the paths as they were sent (decoded) and knows the
     // operation behind an alias and an encoded slash.

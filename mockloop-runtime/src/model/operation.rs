@@ -27,6 +27,9 @@ const IGNORED_HEADERS: [&str; 7] = [
     "transfer-encoding",
 ];
 
+/// Ignored headers that must still be sent when the spec requires them.
+const PRESENCE_ONLY_HEADERS: [&str; 2] = ["accept", "content-type"];
+
 /// Module-level names of `main.py` that handlers must not shadow.
 const MODULE_RESERVED: &[&str] = &["app", "mock_response", "main", "support"];
 
@@ -145,6 +148,20 @@ fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> V
                 .iter()
                 .any(|name| param.name.eq_ignore_ascii_case(name))
         {
+            // Except that a client following an API's documentation sends
+            // the Accept or Content-Type it calls required (VTEX's
+            // `Content-Type: application/json` on every GET), so one of
+            // those must be there, with any value.
+            if param.required
+                && PRESENCE_ONLY_HEADERS
+                    .iter()
+                    .any(|name| param.name.eq_ignore_ascii_case(name))
+            {
+                merged.insert(
+                    (param.name.to_owned(), param.location),
+                    param.presence_only(),
+                );
+            }
             continue;
         }
         merged.insert((param.name.to_owned(), param.location), param);

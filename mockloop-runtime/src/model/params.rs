@@ -56,6 +56,23 @@ impl<'a> RawParam<'a> {
         })
     }
 
+    /// The parameter checked for presence only: any non-empty text, its
+    /// schema's default and examples kept for the requests made from it.
+    pub(super) fn presence_only(self) -> Self {
+        let mut schema = serde_json::Map::new();
+        schema.insert("type".to_owned(), Value::from("string"));
+        schema.insert("minLength".to_owned(), Value::from(1));
+        for key in ["default", "example"] {
+            if let Some(text) = self.schema.get(key).filter(|v| v.is_string()) {
+                schema.insert(key.to_owned(), text.clone());
+            }
+        }
+        Self {
+            schema: Value::Object(schema),
+            ..self
+        }
+    }
+
     /// A parameter that the path template names but the spec does not declare.
     pub(super) fn undeclared_path(name: &'a str) -> Self {
         Self {

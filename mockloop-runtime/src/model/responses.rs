@@ -156,11 +156,14 @@ pub(crate) fn base(media_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Whether a media type is JSON proper: `application/json` or a `+json`
-/// type (parameters ignored). Unlike [`is_json`], no `*/*` or `x/json`.
+/// Whether a media type is JSON proper: `application/json`, a `+json` type
+/// or another concrete `x/json` such as `text/json` (parameters ignored).
+/// Unlike [`is_json`], no `*/*` or `*/json`.
 pub(crate) fn carries_json(media_type: &str) -> bool {
     let base = base(media_type);
-    base == "application/json" || base.ends_with("+json")
+    base == "application/json"
+        || base.ends_with("+json")
+        || (base.ends_with("/json") && !base.starts_with('*'))
 }
 
 /// Whether a media type carries JSON.

@@ -335,7 +335,7 @@ impl<'a> RequestMaker<'a> {
         if param.location == ParamLocation::Header
             && IGNORED_HEADERS.contains(&param.name.to_ascii_lowercase().as_str())
         {
-            return None;
+            return required_media_header(operation, param);
         }
         if let Some(text) = text {
             let name = param.name.clone();
@@ -700,4 +700,31 @@ fn multipart(api: &Api, schema: &Value, value: &Value) -> Vec<u8> {
     }
     out.push_str(&format!("--{BOUNDARY}--\r\n"));
     out.into_bytes()
+}
+
+/// The Accept or Content-Type header a spec requires (the model keeps them
+/// only then): the spec's own default or example, else what any API takes.
+/// A body's Content-Type is the body's media type, set with it.
+fn required_media_header(operation: &Operation, param: &Param) -> Option<Placed> {
+    let content_type = param.name.eq_ignore_ascii_case("content-type");
+    let has_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| !body.content.is_empty());
+    if content_type && has_body {
+        return None;
+    }
+    let documented = ["default", "example"]
+        .iter()
+        .find_map(|key| param.schema.get(*key).and_then(Value::as_str))
+        .filter(|text| !text.trim().is_empty());
+    let fallback = if content_type {
+        "application/json"
+    } else {
+        "*/*"
+    };
+    Some(Placed::Header(
+        param.name.clone(),
+        documented.unwrap_or(fallback).to_owned(),
+    ))
 }

@@ -139,9 +139,11 @@ def media_match(content_type: str | None, documented: list[str]) -> str | None:
 
 
 def is_json(media: str) -> bool:
-    """Whether a media type (or pattern) carries JSON."""
+    """Whether a media type carries JSON (``text/json`` too, not ``*/json``)."""
     base = media.split(";", 1)[0].strip().lower()
-    return base == "application/json" or base.endswith("+json")
+    if base.startswith("*"):
+        return False
+    return base == "application/json" or base.endswith(("+json", "/json"))
 
 
 # Documented media types that stand for several.
