@@ -400,6 +400,20 @@ fn real_world_gaps_end_to_end(engine: Engine) {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["location"], json!("body.tags"));
     assert_eq!(gaps.status(created("{not json")), 422);
+    // Patterns with Unicode properties, in the FastAPI mock too (Python's
+    // `re` cannot read them); `\p{Z}` takes ASCII whitespace as well.
+    for (label, expected) in [("Été 2", 201), ("tab\tand\nline", 201), ("aws:x", 422)] {
+        let body = json!({"name": "gift", "label": label}).to_string();
+        assert_eq!(gaps.status(created(&body)), expected, "{label:?}");
+    }
+    for (counts, expected) in [
+        (json!({"Élan": 1}), 201),
+        (json!({"élan": 1}), 422),
+        (json!({"Élan": "one"}), 422),
+    ] {
+        let body = json!({"name": "gift", "counts": counts}).to_string();
+        assert_eq!(gaps.status(created(&body)), expected, "{counts}");
+    }
 
     // The log keeps the paths as they were sent (decoded) and knows the
     // operation behind an alias and an encoded slash.

@@ -14,6 +14,9 @@
 /// Unicode properties that authors mean even without the `u` flag).
 const MEANINGFUL_ESCAPES: &str = "bBdDsSwWnrtfv0cxukpP";
 
+/// The Unicode separator properties, read with ASCII whitespace too.
+const SEPARATORS: [&str; 4] = [r"\p{Z}", r"\pZ", r"\p{Zs}", r"\p{Separator}"];
+
 /// What the previous item inside a character class was.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ClassItem {
@@ -41,7 +44,7 @@ pub(crate) fn translate(pattern: &str) -> String {
         }
         match ch {
             '\\' => {
-                i = escape(&chars, i, &mut out).1;
+                i = escape(&chars, i, &mut out, false).1;
                 quantifiable = true;
             }
             '[' => {
@@ -118,7 +121,7 @@ fn class_char(
             i + 1
         }
         '\\' => {
-            let (class_escape, next) = escape(chars, i, out);
+            let (class_escape, next) = escape(chars, i, out, true);
             *class = Some(if class_escape {
                 ClassItem::Other
             } else {
@@ -169,9 +172,10 @@ fn class_char(
     }
 }
 
-/// Copies the escape at `chars[i]` (a `\`); returns whether it is a class
-/// escape (`\d`, `\w`, `\p{..}`, ...) and the index after it.
-fn escape(chars: &[char], i: usize, out: &mut String) -> (bool, usize) {
+/// Copies the escape at `chars[i]` (a `\`), inside a class or not;
+/// returns whether it is a class escape (`\d`, `\w`, `\p{..}`, ...) and
+/// the index after it.
+fn escape(chars: &[char], i: usize, out: &mut String, in_class: bool) -> (bool, usize) {
     let Some(&next) = chars.get(i + 1) else {
         out.push_str("\\\\");
         return (false, i + 1);
@@ -181,18 +185,29 @@ fn escape(chars: &[char], i: usize, out: &mut String) -> (bool, usize) {
         out.push(next);
         return (false, i + 2);
     }
-    out.push('\\');
-    out.push(next);
     let mut end = i + 2;
+    let mut written = format!("\\{next}");
     if matches!(next, 'p' | 'P') && chars.get(end) == Some(&'{') {
         while let Some(&c) = chars.get(end) {
-            out.push(c);
+            written.push(c);
             end += 1;
             if c == '}' {
                 break;
             }
         }
     }
+    if SEPARATORS.contains(&written.as_str()) {
+        // ASCII whitespace too: test tools generate it for these as valid
+        // (schemathesis reads `\p{Z}` as `[ \t\n\r\f\v]`), in AWS's tag
+        // patterns (`[\p{L}\p{Z}\p{N}_.:/=+\-@]`) above all.
+        let wider = format!("{written}\\t\\n\\x0B\\f\\r");
+        written = if in_class {
+            wider
+        } else {
+            format!("[{wider}]")
+        };
+    }
+    out.push_str(&written);
     (
         matches!(next, 'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'p' | 'P'),
         end,
@@ -256,6 +271,11 @@ mod tests {
             (r"(?<year>\d{4})", r"(?P<year>\d{4})"),
             (r"\e\A\z", r"eAz"),
             (r"[a-z-_]", r"[a-z\-_]"),
+            (
+                r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$",
+                r"^[\p{L}\p{Z}\t\n\x0B\f\r\p{N}_.:/=+\-@]*$",
+            ),
+            (r"^a\p{Z}+b$", r"^a[\p{Z}\t\n\x0B\f\r]+b$"),
         ] {
             assert_eq!(translate(pattern), expected, "{pattern}");
         }

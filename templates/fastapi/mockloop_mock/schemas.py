@@ -5,6 +5,7 @@ The whole file is one ``referencing`` resource; its references
 schema inside it can be validated on its own against the shared registry.
 """
 
+import functools
 import ipaddress
 import re
 import uuid
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import regex
 from jsonschema import (
     Draft202012Validator,
     FormatChecker,
@@ -220,11 +222,86 @@ def _format_asserted(
         yield ValidationError(error.message, cause=error.cause)
 
 
-# Data is checked with exact decimal multipleOf; requests also with the
-# formats above (only the int32/int64 ranges when not strict) and with
-# read-only properties optional.
+@functools.lru_cache(maxsize=4096)
+def _regex(pattern: str) -> Any:
+    """A spec's pattern compiled by ``regex``, which reads the Unicode
+    properties (``\\p{L}``, AWS's ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``) that
+    ``re`` refuses (patterns are rewritten for it from ECMA-262 when the
+    mock is generated); ``None`` for one it cannot read, which is not
+    checked, as the native engine drops it."""
+    try:
+        return regex.compile(pattern)
+    except regex.error:
+        return None
+
+
+def _matches(pattern: str, text: str) -> bool:
+    compiled = _regex(pattern)
+    return compiled is None or compiled.search(text) is not None
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: Any, _schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(
+    validator: Any,
+    patterns: dict[str, Any],
+    instance: Any,
+    _schema: dict[str, Any],
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _matches(pattern, key):
+                yield from validator.descend(
+                    value, subschema, path=key, schema_path=pattern
+                )
+
+
+_ADDITIONAL = Draft202012Validator.VALIDATORS["additionalProperties"]
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """``additionalProperties``, with ``patternProperties`` matched by
+    ``regex`` (jsonschema's own matches them with ``re``)."""
+    patterns = schema.get("patternProperties")
+    if not patterns or not validator.is_type(instance, "object"):
+        yield from _ADDITIONAL(validator, additional, instance, schema)
+        return
+    known = schema.get("properties", {})
+    extras = sorted(
+        key
+        for key in instance
+        if key not in known and not any(_matches(pattern, key) for pattern in patterns)
+    )
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        names = ", ".join(repr(extra) for extra in extras)
+        regexes = ", ".join(repr(pattern) for pattern in sorted(patterns))
+        verb = "does" if len(extras) == 1 else "do"
+        yield ValidationError(f"{names} {verb} not match any of the regexes: {regexes}")
+
+
+# Data is checked with exact decimal multipleOf and patterns read by
+# ``regex``; requests also with the formats above (only the int32/int64
+# ranges when not strict) and with read-only properties optional.
 DataValidator = validators.extend(
-    Draft202012Validator, {"multipleOf": _multiple_of_exact}
+    Draft202012Validator,
+    {
+        "multipleOf": _multiple_of_exact,
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
 )
 RequestValidator = validators.extend(
     DataValidator,
