@@ -56,12 +56,12 @@ impl<'a> RawParam<'a> {
         })
     }
 
-    /// The parameter checked for presence only: any non-empty text, its
-    /// schema's default and examples kept for the requests made from it.
+    /// The parameter checked for presence only: any text (test tools send
+    /// `""` for a plain string), its schema's default and example kept for
+    /// the requests made from it.
     pub(super) fn presence_only(self) -> Self {
         let mut schema = serde_json::Map::new();
         schema.insert("type".to_owned(), Value::from("string"));
-        schema.insert("minLength".to_owned(), Value::from(1));
         for key in ["default", "example"] {
             if let Some(text) = self.schema.get(key).filter(|v| v.is_string()) {
                 schema.insert(key.to_owned(), text.clone());

@@ -20,6 +20,7 @@ pub(crate) enum Format {
     Uuid,
     Ipv4,
     Ipv6,
+    Duration,
 }
 
 /// A scheme, then only the characters RFC 3986 allows (others
@@ -51,6 +52,15 @@ static TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// RFC 3339's duration (appendix A), which JSON Schema's `duration` is:
+/// `P1D`, `PT1H30M`, `P1W`; no fractions, each unit after the larger ones.
+static DURATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"^P(?:(?:[0-9]+D|[0-9]+M(?:[0-9]+D)?|[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?)(?:T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))?|T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)|[0-9]+W)$",
+    )
+    .ok()
+});
+
 impl Format {
     /// The format of this name, if mockloop asserts it.
     pub(crate) fn named(name: &str) -> Option<Self> {
@@ -66,6 +76,7 @@ impl Format {
             "uuid" => Self::Uuid,
             "ipv4" => Self::Ipv4,
             "ipv6" => Self::Ipv6,
+            "duration" => Self::Duration,
             _ => return None,
         })
     }
@@ -84,6 +95,7 @@ impl Format {
             Self::Uuid => "uuid",
             Self::Ipv4 => "ipv4",
             Self::Ipv6 => "ipv6",
+            Self::Duration => "duration",
         }
     }
 
@@ -130,6 +142,7 @@ impl Format {
             Self::Uuid => is_uuid(text),
             Self::Ipv4 => text.parse::<Ipv4Addr>().is_ok(),
             Self::Ipv6 => text.parse::<Ipv6Addr>().is_ok(),
+            Self::Duration => matches(&DURATION, text),
         }
     }
 }
@@ -257,5 +270,20 @@ mod tests {
         assert!(!Format::Int64.accepts(&beyond));
         assert!(Format::Int64.accepts(&json!(i64::MIN)));
         assert!(!Format::Email.accepts(&json!("a b@c")));
+        for (text, valid) in [
+            ("P1D", true),
+            ("PT1H30M", true),
+            ("P1Y2M3DT4H5M6S", true),
+            ("P1W", true),
+            ("P0D", true),
+            ("PT0.5S", false),
+            ("P1DT", false),
+            ("PT", false),
+            ("P1Y1D", false),
+            ("PT1H1S", false),
+            ("p1d", false),
+        ] {
+            assert_eq!(Format::Duration.accepts(&json!(text)), valid, "{text}");
+        }
     }
 }

@@ -69,6 +69,13 @@ HOSTNAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
 )
+# RFC 3339's duration (appendix A), which JSON Schema's ``duration`` is.
+DURATION = re.compile(
+    r"P(?:(?:\d+D|\d+M(?:\d+D)?|\d+Y(?:\d+M(?:\d+D)?)?)"
+    r"(?:T(?:\d+H(?:\d+M(?:\d+S)?)?|\d+M(?:\d+S)?|\d+S))?"
+    r"|T(?:\d+H(?:\d+M(?:\d+S)?)?|\d+M(?:\d+S)?|\d+S)|\d+W)",
+    re.ASCII,
+)
 TIME = re.compile(
     r"([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)?"
 )
@@ -95,6 +102,11 @@ def _int64(value: object) -> bool:
 @FORMATS.checks("uri")
 def _uri(value: object) -> bool:
     return not isinstance(value, str) or URI.fullmatch(value) is not None
+
+
+@FORMATS.checks("duration")
+def _duration(value: object) -> bool:
+    return not isinstance(value, str) or DURATION.fullmatch(value) is not None
 
 
 @FORMATS.checks("date")
