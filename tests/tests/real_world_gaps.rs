@@ -2,7 +2,7 @@
 //! mistake real-world specs exposed, reproduced and checked over HTTP
 //! against a running mock. Examples that do not validate are not served;
 //! a `oneOf` body matches exactly one branch; forms with empty arrays,
-//! empty binary bodies, bodies of any type, non-object multipart bodies and
+//! empty binary bodies, bodies of any type, non-object form bodies and
 //! bodies on GET and DELETE are accepted when valid (and refused when
 //! not); `%2F` stays inside its path parameter; paths with empty segments
 //! answer as written and collapsed; a required Accept or Content-Type
@@ -174,11 +174,18 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         gaps.status(with_multipart(post("/v2/forms/multipart"), &[])),
         422
     );
-    // A multipart body that is not an object has no defined encoding.
+    // A form body that is not an object has no defined encoding.
     assert_eq!(
         gaps.status(with_multipart(
             post("/v2/forms/multipart-list"),
             &[("file", "x")]
+        )),
+        204
+    );
+    assert_eq!(
+        gaps.status(with_form(
+            post("/v2/forms/multipart-list"),
+            &[("[[\"x\", null]]", "")]
         )),
         204
     );

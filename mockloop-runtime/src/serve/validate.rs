@@ -239,6 +239,14 @@ fn body_instance(
         return Ok(Instance::Missing);
     }
     let raw = &request.body;
+    if base == FORM || base == MULTIPART {
+        // Only objects have a form encoding (Adafruit documents an array
+        // of records as urlencoded): anything else is any bytes.
+        let types = schemas.types_of(schema);
+        if !types.is_empty() && !types.contains(&"object") {
+            return Ok(Instance::Missing);
+        }
+    }
     if base == FORM {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -246,10 +254,6 @@ fn body_instance(
         return Ok(read(schemas, &pairs, schema, Encoding::Urlencoded).into());
     }
     if base == MULTIPART {
-        let types = schemas.types_of(schema);
-        if !types.is_empty() && !types.contains(&"object") {
-            return Ok(Instance::Missing);
-        }
         let pairs = multipart::fields(sent, raw)?;
         return Ok(read(schemas, &pairs, schema, Encoding::Multipart).into());
     }

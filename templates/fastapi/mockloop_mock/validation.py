@@ -185,13 +185,15 @@ async def body_instance(request: Request, media: str, schema: Any, raw: bytes) -
     sent = request.headers.get("content-type", "")
     if opaque(base, schema, sent):
         return params.MISSING
+    types = schemas.types_of(schema)
+    if base in (FORM, MULTIPART) and types and "object" not in types:
+        # Only objects have a form encoding (Adafruit documents an array of
+        # records as urlencoded): anything else is any bytes.
+        return params.MISSING
     if base == FORM:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
         return forms.read(pairs, schema)
     if base == MULTIPART:
-        if "object" not in schemas.types_of(schema) and schemas.types_of(schema):
-            # Only objects have a multipart encoding; anything else is opaque.
-            return params.MISSING
         try:
             form = await request.form(
                 max_files=MAX_FORM_PARTS, max_fields=MAX_FORM_PARTS
