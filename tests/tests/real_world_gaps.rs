@@ -392,7 +392,17 @@ fn real_world_gaps_end_to_end(engine: Engine) {
     let listed = cards(Method::GET)
         .header("Accept", "*/*")
         .header("Content-Type", "anything");
-    assert_eq!(gaps.status(listed), 200);
+    let (status, addresses) = Api::send(listed).unwrap();
+    assert_eq!(status, 200, "{addresses}");
+    // `\A` and `\z` are anchors: the served addresses are four octets.
+    for address in addresses.as_array().unwrap() {
+        let octets: Vec<&str> = address.as_str().unwrap().split('.').collect();
+        assert_eq!(octets.len(), 4, "{addresses}");
+        assert!(
+            octets.iter().all(|o| o.parse::<u8>().is_ok()),
+            "{addresses}"
+        );
+    }
     let empty_accept = cards(Method::GET)
         .header("Accept", "")
         .header("Content-Type", "application/json");
@@ -412,6 +422,10 @@ fn real_world_gaps_end_to_end(engine: Engine) {
     for (label, expected) in [("Été 2", 201), ("tab\tand\nline", 201), ("aws:x", 422)] {
         let body = json!({"name": "gift", "label": label}).to_string();
         assert_eq!(gaps.status(created(&body)), expected, "{label:?}");
+    }
+    for (address, expected) in [("10.0.0.1", 201), ("A10.0.0.1z", 422)] {
+        let body = json!({"name": "gift", "address": address}).to_string();
+        assert_eq!(gaps.status(created(&body)), expected, "{address}");
     }
     for (validity, expected) in [("P1D", 201), ("PT1H30M", 201), ("1 day", 422), ("PT", 422)] {
         let body = json!({"name": "gift", "validity": validity}).to_string();

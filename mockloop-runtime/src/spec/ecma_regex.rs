@@ -6,9 +6,11 @@
 //! refuse or read differently: a `-` beside a class escape (`[\w-.]`), an
 //! unescaped `[` or a set operator (`&&`, `--`, `~~`) inside a class, a `{`
 //! that starts no quantifier (`a{,3}`, `{id}`), an identity escape of a
-//! letter (`\e`, and `\A`/`\Z`/`\z`, which are anchors elsewhere), and
-//! named groups written `(?<name>...)`. Each is rewritten to what both
-//! engines read as ECMA-262 does; every other character is kept as is.
+//! letter (`\e`), and named groups written `(?<name>...)`. Each is
+//! rewritten to what both engines read as ECMA-262 does; every other
+//! character is kept as is. Two readings follow the other engines instead:
+//! `\A`, `\z` and `\Z` are anchors (ECMA-262 alone reads them as letters),
+//! and `\p{Z}` also takes ASCII whitespace.
 
 /// Escaped letters with a meaning of their own (ECMA-262, plus `\p{...}`
 /// Unicode properties that authors mean even without the `u` flag).
@@ -180,6 +182,13 @@ fn escape(chars: &[char], i: usize, out: &mut String, in_class: bool) -> (bool, 
         out.push_str("\\\\");
         return (false, i + 1);
     };
+    if matches!(next, 'A' | 'z' | 'Z') && !in_class {
+        // Anchors everywhere but in a strict ECMA-262 engine, and what
+        // their authors mean (AWS's `\A(25[0-5]|...)\z`); both engines read
+        // `\A` and `\z` (Python's `regex` included).
+        out.push_str(if next == 'A' { "\\A" } else { "\\z" });
+        return (false, i + 2);
+    }
     if next.is_ascii_alphabetic() && !MEANINGFUL_ESCAPES.contains(next) {
         // ECMA-262 Annex B: an identity escape, the letter itself.
         out.push(next);
@@ -269,7 +278,9 @@ mod tests {
             (r"[[a]", r"[\[a]"),
             (r"[a&&b]", r"[a\&\&b]"),
             (r"(?<year>\d{4})", r"(?P<year>\d{4})"),
-            (r"\e\A\z", r"eAz"),
+            (r"\e\A\z", r"e\A\z"),
+            (r"\Aab\Z", r"\Aab\z"),
+            (r"[\A]", r"[A]"),
             (r"[a-z-_]", r"[a-z\-_]"),
             (
                 r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$",
