@@ -142,13 +142,17 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         422
     );
     // ... even when it is the only field: zero bytes are an empty form.
+    // The declared Content-Type, Accept and Authorization take any value,
+    // but Authorization (which no security scheme covers) must be sent.
+    let permissions = || post("/v2/forms/permissions").header("Authorization", "Bearer x");
+    assert_eq!(gaps.status(with_form(permissions(), &[])), 204);
     assert_eq!(
         gaps.status(with_form(post("/v2/forms/permissions"), &[])),
-        204
+        422
     );
     assert_eq!(
         gaps.status(with_form(
-            post("/v2/forms/permissions"),
+            permissions(),
             &[
                 ("Permission", "sendMessage"),
                 ("Permission", "leaveChannel")
@@ -379,16 +383,27 @@ fn real_world_gaps_end_to_end(engine: Engine) {
     }
 
     // A required Accept or Content-Type header parameter must be sent
-    // (any value); Authorization stays ignored. A `text/json` body is JSON,
-    // validated as such.
-    let cards = |method: Method| gaps.api.request(method, "/v2/giftcards");
-    let (status, problem) = Api::send(cards(Method::GET)).unwrap();
+    // (any value), and so must an Authorization that no security scheme
+    // covers. A `text/json` body is JSON, validated as such.
+    let (status, problem) = Api::send(gaps.api.get("/v2/giftcards")).unwrap();
     assert_eq!(status, 422, "{problem}");
+    let mut missing: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["location"].as_str().unwrap())
+        .collect();
+    missing.sort_unstable();
     assert_eq!(
-        problem["errors"],
-        json!([{"location": "header.Content-Type", "message": "is required"}]),
+        missing,
+        ["header.Authorization", "header.Content-Type"],
         "{problem}"
     );
+    let cards = |method: Method| {
+        gaps.api
+            .request(method, "/v2/giftcards")
+            .header("Authorization", "anything")
+    };
     let listed = cards(Method::GET)
         .header("Accept", "*/*")
         .header("Content-Type", "anything");

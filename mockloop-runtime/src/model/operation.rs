@@ -48,8 +48,9 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
             let Some(raw_op) = raw_item.get(*method) else {
                 continue;
             };
+            let secured = has_security(raw_op, &spec.document);
             operations.push(build_operation(
-                path, method, raw_item, raw_op, &base_path, &mut synth,
+                path, method, raw_item, raw_op, &base_path, secured, &mut synth,
             ));
         }
     }
@@ -82,17 +83,34 @@ pub(super) fn build_model(spec: &LoadedSpec, api: &openapiv3::OpenAPI) -> Result
     })
 }
 
+/// Whether an operation requires credentials by a security scheme (its
+/// own `security`, else the document's; `{}` among them makes them optional).
+fn has_security(raw_op: &Value, document: &Value) -> bool {
+    raw_op
+        .get("security")
+        .or_else(|| document.get("security"))
+        .and_then(Value::as_array)
+        .is_some_and(|requirements| {
+            !requirements.is_empty()
+                && requirements
+                    .iter()
+                    .all(|one| one.as_object().is_some_and(|names| !names.is_empty()))
+        })
+}
+
 fn build_operation(
     path: &str,
     method: &str,
     raw_item: &Value,
     raw_op: &Value,
     base_path: &str,
+    secured: bool,
     synth: &mut Synthesizer<'_>,
 ) -> Operation {
     let upper = method.to_ascii_uppercase();
     let key = format!("{upper} {path}");
-    let (params, path_idents) = build_params(merged_params(path, raw_item, raw_op), synth, &key);
+    let raw_params = merged_params(path, raw_item, raw_op, secured);
+    let (params, path_idents) = build_params(raw_params, synth, &key);
     let responses = build_responses(raw_op.get("responses"), method, &key, synth);
     let text = |field: &str| raw_op.get(field).and_then(Value::as_str).map(str::to_owned);
     Operation {
@@ -129,7 +147,12 @@ fn build_operation(
 
 /// Path-level parameters overridden by operation-level ones (same name and
 /// location), plus any template parameter the spec forgot to declare.
-fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> Vec<RawParam<'a>> {
+fn merged_params<'a>(
+    path: &'a str,
+    raw_item: &'a Value,
+    raw_op: &'a Value,
+    secured: bool,
+) -> Vec<RawParam<'a>> {
     let list = |value: &'a Value| -> Vec<RawParam<'a>> {
         value
             .get("parameters")
@@ -150,13 +173,14 @@ fn merged_params<'a>(path: &'a str, raw_item: &'a Value, raw_op: &'a Value) -> V
         {
             // Except that a client following an API's documentation sends
             // the Accept or Content-Type it calls required (VTEX's
-            // `Content-Type: application/json` on every GET), so one of
-            // those must be there, with any value.
-            if param.required
-                && PRESENCE_ONLY_HEADERS
-                    .iter()
-                    .any(|name| param.name.eq_ignore_ascii_case(name))
-            {
+            // `Content-Type: application/json` on every GET), and the
+            // Authorization of an operation no security scheme covers
+            // (India's NDHM), so one of those must be there, with any value.
+            let presence_only = PRESENCE_ONLY_HEADERS
+                .iter()
+                .any(|name| param.name.eq_ignore_ascii_case(name))
+                || (!secured && param.name.eq_ignore_ascii_case("authorization"));
+            if param.required && presence_only {
                 merged.insert(
                     (param.name.to_owned(), param.location),
                     param.presence_only(),
@@ -224,4 +248,51 @@ fn request_body(
         content,
         example,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn media_and_credential_headers_are_checked_only_when_required() {
+        let op = json!({"parameters": [
+            {"name": "Authorization", "in": "header", "required": true, "schema": {"type": "string"}},
+            {"name": "Accept", "in": "header", "required": true,
+             "schema": {"type": "string", "enum": ["application/json"], "default": "application/json"}},
+            {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
+            {"name": "Host", "in": "header", "required": true, "schema": {"type": "string"}},
+        ]});
+        let item = json!({});
+        let names = |secured| -> Vec<String> {
+            merged_params("/x", &item, &op, secured)
+                .iter()
+                .map(|p| p.name.to_owned())
+                .collect()
+        };
+        assert_eq!(names(false), ["Authorization", "Accept"]);
+        assert_eq!(names(true), ["Accept"]);
+        let accept = merged_params("/x", &item, &op, true).remove(0);
+        assert_eq!(
+            accept.schema,
+            json!({"type": "string", "default": "application/json"})
+        );
+    }
+
+    #[test]
+    fn security_of_an_operation() {
+        let document = json!({"security": [{"key": []}]});
+        assert!(has_security(&json!({}), &document));
+        assert!(!has_security(&json!({"security": []}), &document));
+        assert!(!has_security(
+            &json!({"security": [{}, {"key": []}]}),
+            &document
+        ));
+        assert!(!has_security(&json!({}), &json!({})));
+        assert!(has_security(
+            &json!({"security": [{"key": []}]}),
+            &json!({})
+        ));
+    }
 }

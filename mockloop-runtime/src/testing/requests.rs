@@ -335,7 +335,15 @@ impl<'a> RequestMaker<'a> {
         if param.location == ParamLocation::Header
             && IGNORED_HEADERS.contains(&param.name.to_ascii_lowercase().as_str())
         {
-            return required_media_header(operation, param);
+            let given = self
+                .extra_headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(&param.name));
+            return if given {
+                None
+            } else {
+                required_header(operation, param)
+            };
         }
         if let Some(text) = text {
             let name = param.name.clone();
@@ -702,10 +710,11 @@ fn multipart(api: &Api, schema: &Value, value: &Value) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The Accept or Content-Type header a spec requires (the model keeps them
-/// only then): the spec's own default or example, else what any API takes.
-/// A body's Content-Type is the body's media type, set with it.
-fn required_media_header(operation: &Operation, param: &Param) -> Option<Placed> {
+/// The Accept, Content-Type or Authorization header a spec requires (the
+/// model keeps them only then): the spec's own default or example, else
+/// what any API takes. A body's Content-Type is the body's media type, set
+/// with it.
+fn required_header(operation: &Operation, param: &Param) -> Option<Placed> {
     let content_type = param.name.eq_ignore_ascii_case("content-type");
     let has_body = operation
         .request_body
@@ -718,10 +727,10 @@ fn required_media_header(operation: &Operation, param: &Param) -> Option<Placed>
         .iter()
         .find_map(|key| param.schema.get(*key).and_then(Value::as_str))
         .filter(|text| !text.trim().is_empty());
-    let fallback = if content_type {
-        "application/json"
-    } else {
-        "*/*"
+    let fallback = match param.name.to_ascii_lowercase().as_str() {
+        "content-type" => "application/json",
+        "authorization" => "Bearer mockloop",
+        _ => "*/*",
     };
     Some(Placed::Header(
         param.name.clone(),
