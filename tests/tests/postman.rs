@@ -31,6 +31,22 @@ fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
     out
 }
 
+/// `text` with every `{{variable}}` left replaced by `1`.
+fn unknown_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(length) = rest[start..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push('1');
+        rest = &rest[start + length + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One saved example and the request that produced it.
 struct Saved {
     name: String,
@@ -117,6 +133,22 @@ fn body_of(request: &Value, vars: &HashMap<String, String>) -> Option<(String, V
             if text.trim().is_empty() {
                 return None;
             }
+            // The Content-Type Postman sends for the body's language.
+            let language = match body["options"]["raw"]["language"].as_str() {
+                Some("json") => Some("application/json"),
+                Some("xml") => Some("application/xml"),
+                Some("html") => Some("text/html"),
+                Some("text") => Some("text/plain"),
+                Some("javascript") => Some("application/javascript"),
+                _ => None,
+            };
+            // A variable no environment defines gets a value, as a user's
+            // environment would give it (`"profileId": {{profile_id}}`).
+            let text = if language == Some("application/json") {
+                unknown_variables(&text)
+            } else {
+                text
+            };
             let media = request["header"]
                 .as_array()
                 .into_iter()
@@ -128,6 +160,7 @@ fn body_of(request: &Value, vars: &HashMap<String, String>) -> Option<(String, V
                 })
                 .and_then(|h| h["value"].as_str())
                 .map(str::to_owned)
+                .or_else(|| language.map(str::to_owned))
                 .unwrap_or_else(|| {
                     if serde_json::from_str::<Value>(&text).is_ok() {
                         "application/json"

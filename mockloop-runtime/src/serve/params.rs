@@ -115,6 +115,16 @@ pub(crate) fn shape(schemas: &Schemas, schema: &Value) -> Shape {
     }
 }
 
+/// The branch of a `oneOf`/`anyOf` schema that is an array, if any.
+fn array_branch<'s>(schemas: &'s Schemas, schema: &'s Value) -> Option<&'s Value> {
+    let resolved = schemas.resolve(schema);
+    ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|keyword| resolved.get(*keyword).and_then(Value::as_array))
+        .flatten()
+        .find(|branch| shape(schemas, branch) == Shape::Array)
+}
+
 /// Whether OpenAPI gives a parameter no serialisation: an array of objects
 /// or of arrays (clients send such values in forms of their own, taken as
 /// they are).
@@ -233,10 +243,17 @@ fn query_value(schemas: &Schemas, request: &Incoming, param: &ParamSpec) -> Opti
         return Some(coerce_array(schemas, &request.query_all(name), schema));
     }
     if sent.next().is_some() {
-        // Only an exploded array is sent as several values: these are the
-        // texts as sent, which the schema refuses.
-        let texts = request.query_all(name).into_iter().map(Value::from);
-        return Some(Value::Array(texts.collect()));
+        // Only an exploded array is sent as several values: the array a
+        // branch of the schema allows (Discord's `oneOf` a snowflake or a
+        // list of them), else the texts as sent, which the schema refuses.
+        let texts = request.query_all(name);
+        if param.style == "form"
+            && param.explode
+            && let Some(branch) = array_branch(schemas, schema)
+        {
+            return Some(coerce_array(schemas, &texts, branch));
+        }
+        return Some(Value::Array(texts.into_iter().map(Value::from).collect()));
     }
     if kind == Shape::Array {
         let separator = match param.style.as_str() {

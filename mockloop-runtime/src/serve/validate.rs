@@ -184,6 +184,12 @@ fn media_match<'b>(
     if sent.ends_with("+json") {
         return find("application/json");
     }
+    if sent == "application/json" {
+        return body
+            .content
+            .iter()
+            .find(|(media, _)| base(media).ends_with("+json"));
+    }
     None
 }
 
@@ -301,7 +307,12 @@ fn empty_body_instance(
     Some(Instance::Value(Value::String(String::new())))
 }
 
-fn body_violations(schemas: &Schemas, request: &Incoming, body: &BodySpec) -> Vec<Violation> {
+fn body_violations(
+    schemas: &Schemas,
+    request: &Incoming,
+    body: &BodySpec,
+    declares_content_type: bool,
+) -> Vec<Violation> {
     let content_type = request.content_type();
     let matched = media_match(content_type, body);
     if request.body.is_empty() {
@@ -321,7 +332,22 @@ fn body_violations(schemas: &Schemas, request: &Incoming, body: &BodySpec) -> Ve
         };
     }
     let Some((media, schema)) = matched else {
-        return Vec::new();
+        // An undocumented media type is refused, unless the spec declares a
+        // Content-Type header of its own, whose value clients send as given.
+        return match content_type.filter(|sent| !sent.is_empty()) {
+            Some(sent) if !body.content.is_empty() && !declares_content_type => vec![violation(
+                "header.Content-Type",
+                format!(
+                    "{sent} is none of the body's media types ({})",
+                    body.content
+                        .iter()
+                        .map(|(media, _)| media.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )],
+            _ => Vec::new(),
+        };
     };
     match body_instance(schemas, request, media, schema) {
         Err(error) => vec![violation(
@@ -337,7 +363,15 @@ fn body_violations(schemas: &Schemas, request: &Incoming, body: &BodySpec) -> Ve
 pub(crate) fn request_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Violation> {
     let mut found = param_violations(schemas, request, op);
     if let Some(body) = &op.body {
-        found.extend(body_violations(schemas, request, body));
+        let declares_content_type = op.params.iter().any(|param| {
+            param.location == In::Header && param.name.eq_ignore_ascii_case("content-type")
+        });
+        found.extend(body_violations(
+            schemas,
+            request,
+            body,
+            declares_content_type,
+        ));
     }
     found
 }

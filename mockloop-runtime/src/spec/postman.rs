@@ -246,10 +246,23 @@ impl Converter {
                 .push(Value::String(substitute(&value, &variables)));
         }
         let header_list = headers_of(headers);
-        if let Some((media, mut value)) =
+        if let Some((media, mut value, as_text)) =
             request_body(request.get("body"), &header_list, &variables)
         {
             redact(&mut value);
+            if as_text && media != "text/plain" {
+                // Postman sends it as text/plain: the mock takes that too
+                // (the redacted value as text, never the raw one).
+                let text = match &value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                operation
+                    .bodies
+                    .entry("text/plain".to_owned())
+                    .or_default()
+                    .push((operation.summary.clone(), Value::String(text)));
+            }
             operation
                 .bodies
                 .entry(media)

@@ -155,13 +155,27 @@ def query_value(request: Request, param: dict[str, Any]) -> Any:
     if kind == "array" and style == "form" and param["explode"]:
         return coerce_array(sent, schema)
     if len(sent) > 1:
-        # Only an exploded array is sent as several values: these are the
-        # texts as sent, which the schema refuses.
+        # Only an exploded array is sent as several values: the array a
+        # branch of the schema allows (Discord's ``oneOf`` a snowflake or a
+        # list of them), else the texts as sent, which the schema refuses.
+        branch = array_branch(schema)
+        if style == "form" and param["explode"] and branch is not None:
+            return coerce_array(sent, branch)
         return sent
     if kind == "array":
         separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
         return from_text(sent[0], {**param, "style": "form"}, separator)
     return from_text(sent[0], param)
+
+
+def array_branch(schema: Any) -> Any:
+    """The branch of a ``oneOf``/``anyOf`` schema that is an array, if any."""
+    resolved = schemas.resolve(schema)
+    for keyword in ("oneOf", "anyOf"):
+        for branch in resolved.get(keyword, []):
+            if shape(branch) == "array":
+                return branch
+    return None
 
 
 def value(request: Request, param: dict[str, Any]) -> Any:

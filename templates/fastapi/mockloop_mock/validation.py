@@ -135,6 +135,8 @@ def media_match(content_type: str | None, documented: list[str]) -> str | None:
             return lowered[pattern]
     if base.endswith("+json") and "application/json" in lowered:
         return lowered["application/json"]
+    if base == "application/json":
+        return next((m for b, m in lowered.items() if b.endswith("+json")), None)
     return None
 
 
@@ -264,7 +266,17 @@ async def body_violations(
             else []
         )
     if media is None:
-        return []
+        # An undocumented media type is refused, unless the spec declares a
+        # Content-Type header of its own, whose value clients send as given.
+        declared = any(
+            param["in"] == "header" and param["name"].lower() == "content-type"
+            for param in operation["params"]
+        )
+        if not content_type or not content or declared:
+            return []
+        documented = ", ".join(content)
+        message = f"{content_type} is none of the body's media types ({documented})"
+        return [violation("header.Content-Type", message)]
     try:
         instance = await body_instance(request, media, content[media], raw)
     except ValueError as error:

@@ -194,9 +194,11 @@ pub(super) fn prepare(
                 param.explode,
             )),
             ParamLocation::Header => {
-                if !["accept", "content-type", "authorization"]
-                    .contains(&param.name.to_ascii_lowercase().as_str())
-                {
+                // The model keeps Accept, Content-Type and Authorization only
+                // where they must be sent; a body's Content-Type comes with it.
+                let body_sets_it = param.name.eq_ignore_ascii_case("content-type")
+                    && operation.request_body.is_some();
+                if !body_sets_it {
                     headers.push((
                         param.name.clone(),
                         encode::header_param(&value, param.explode),

@@ -291,12 +291,14 @@ pub(in crate::spec) fn split_raw(raw: &str) -> (String, Vec<String>) {
     (host, path.split('/').map(str::to_owned).collect())
 }
 
-/// The body of a request: its media type and value.
+/// The body of a request: its media type, its value, and whether Postman
+/// sends it as `text/plain` all the same (raw text with no Content-Type
+/// header and no language: the default, whatever the text looks like).
 pub(in crate::spec) fn request_body(
     body: Option<&Value>,
     headers: &[(String, String)],
     variables: &HashMap<String, String>,
-) -> Option<(String, Value)> {
+) -> Option<(String, Value, bool)> {
     let body = body?;
     match body.get("mode").and_then(Value::as_str)? {
         "raw" => {
@@ -308,13 +310,19 @@ pub(in crate::spec) fn request_body(
                 .pointer("/options/raw/language")
                 .and_then(Value::as_str);
             let media = media_of(headers, hint, text)?;
-            Some((media.clone(), body_value(text, &media, variables)))
+            let as_text = hint.is_none()
+                && !headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+            let value = body_value(text, &media, variables);
+            Some((media, value, as_text))
         }
         "urlencoded" => {
             let fields = form_fields(body.get("urlencoded"), variables);
             Some((
                 "application/x-www-form-urlencoded".to_owned(),
                 Value::Object(fields.into_iter().map(|(k, v, _)| (k, v)).collect()),
+                false,
             ))
         }
         "formdata" => {
@@ -323,7 +331,11 @@ pub(in crate::spec) fn request_body(
             for (name, value, file) in fields {
                 object.insert(name, if file { json!("<file>") } else { value });
             }
-            Some(("multipart/form-data".to_owned(), Value::Object(object)))
+            Some((
+                "multipart/form-data".to_owned(),
+                Value::Object(object),
+                false,
+            ))
         }
         "graphql" => {
             let graphql = body.get("graphql")?;
@@ -335,6 +347,7 @@ pub(in crate::spec) fn request_body(
             Some((
                 "application/json".to_owned(),
                 json!({"query": graphql.get("query").cloned().unwrap_or_default(), "variables": variables_value}),
+                false,
             ))
         }
         _ => None,
@@ -362,6 +375,23 @@ pub(in crate::spec) fn form_fields(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_text_without_a_language_is_sent_as_text() {
+        let none = HashMap::new();
+        let raw = |options: Value| json!({"mode": "raw", "raw": "{\"a\": 1}", "options": options});
+        let json_header = [("Content-Type".to_owned(), "application/json".to_owned())];
+        let (media, value, as_text) = request_body(Some(&raw(json!({}))), &[], &none).unwrap();
+        assert_eq!((media.as_str(), as_text), ("application/json", true));
+        assert_eq!(value, json!({"a": 1}));
+        let language = json!({"raw": {"language": "json"}});
+        assert!(!request_body(Some(&raw(language)), &[], &none).unwrap().2);
+        assert!(
+            !request_body(Some(&raw(json!({}))), &json_header, &none)
+                .unwrap()
+                .2
+        );
+    }
 
     #[test]
     fn unknown_variables_in_json_bodies_read_as_any_value() {
