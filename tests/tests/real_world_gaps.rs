@@ -459,6 +459,11 @@ fn real_world_gaps_end_to_end(engine: Engine) {
         let body = json!({"name": "gift", "label": label}).to_string();
         assert_eq!(gaps.status(created(&body)), expected, "{label:?}");
     }
+    // `.` is any character but a newline, on both engines.
+    for (note, expected) in [("a\rb\u{2028}", 201), ("a\nb", 422)] {
+        let body = json!({"name": "gift", "note": note}).to_string();
+        assert_eq!(gaps.status(created(&body)), expected, "{note:?}");
+    }
     for (address, expected) in [("10.0.0.1", 201), ("A10.0.0.1z", 422)] {
         let body = json!({"name": "gift", "address": address}).to_string();
         assert_eq!(gaps.status(created(&body)), expected, "{address}");

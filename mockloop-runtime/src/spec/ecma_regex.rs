@@ -8,9 +8,11 @@
 //! that starts no quantifier (`a{,3}`, `{id}`), an identity escape of a
 //! letter (`\e`), and named groups written `(?<name>...)`. Each is
 //! rewritten to what both engines read as ECMA-262 does; every other
-//! character is kept as is. Two readings follow the other engines instead:
+//! character is kept as is. Three readings follow the other engines instead:
 //! `\A`, `\z` and `\Z` are anchors (ECMA-262 alone reads them as letters),
-//! and `\p{Z}` also takes ASCII whitespace.
+//! and `\p{Z}` also takes ASCII whitespace. And `.` is any character but
+//! `\n` (ECMA-262 also leaves out `\r`, U+2028 and U+2029), so both
+//! engines read it alike.
 
 /// Escaped letters with a meaning of their own (ECMA-262, plus `\p{...}`
 /// Unicode properties that authors mean even without the `u` flag).
@@ -94,6 +96,15 @@ pub(crate) fn translate(pattern: &str) -> String {
                 out.push(ch);
                 i += 1;
                 quantifiable = false;
+            }
+            '.' => {
+                // Any character but a newline, as Python (and so the test
+                // tools that generate values for patterns) and the regex
+                // crate read it; the jsonschema crate would also refuse
+                // `\r`, U+2028 and U+2029, as ECMA-262 does.
+                out.push_str("[^\\n]");
+                i += 1;
+                quantifiable = true;
             }
             _ => {
                 out.push(ch);
@@ -287,6 +298,8 @@ mod tests {
                 r"^[\p{L}\p{Z}\t\n\x0B\f\r\p{N}_.:/=+\-@]*$",
             ),
             (r"^a\p{Z}+b$", r"^a[\p{Z}\t\n\x0B\f\r]+b$"),
+            (r"^.+$", r"^[^\n]+$"),
+            (r"^a\.b[.]$", r"^a\.b[.]$"),
         ] {
             assert_eq!(translate(pattern), expected, "{pattern}");
         }
