@@ -311,7 +311,7 @@ fn body_violations(
     schemas: &Schemas,
     request: &Incoming,
     body: &BodySpec,
-    declares_content_type: bool,
+    params: &[ParamSpec],
 ) -> Vec<Violation> {
     let content_type = request.content_type();
     let matched = media_match(content_type, body);
@@ -334,8 +334,13 @@ fn body_violations(
     let Some((media, schema)) = matched else {
         // An undocumented media type is refused, unless the spec declares a
         // Content-Type header of its own, whose value clients send as given.
+        let declares_content_type = || {
+            params.iter().any(|param| {
+                param.location == In::Header && param.name.eq_ignore_ascii_case("content-type")
+            })
+        };
         return match content_type.filter(|sent| !sent.is_empty()) {
-            Some(sent) if !body.content.is_empty() && !declares_content_type => vec![violation(
+            Some(sent) if !body.content.is_empty() && !declares_content_type() => vec![violation(
                 "header.Content-Type",
                 format!(
                     "{sent} is none of the body's media types ({})",
@@ -363,15 +368,7 @@ fn body_violations(
 pub(crate) fn request_violations(schemas: &Schemas, request: &Incoming, op: &Op) -> Vec<Violation> {
     let mut found = param_violations(schemas, request, op);
     if let Some(body) = &op.body {
-        let declares_content_type = op.params.iter().any(|param| {
-            param.location == In::Header && param.name.eq_ignore_ascii_case("content-type")
-        });
-        found.extend(body_violations(
-            schemas,
-            request,
-            body,
-            declares_content_type,
-        ));
+        found.extend(body_violations(schemas, request, body, &op.params));
     }
     found
 }

@@ -715,23 +715,20 @@ fn multipart(api: &Api, schema: &Value, value: &Value) -> Vec<u8> {
 /// what any API takes. A body's Content-Type is the body's media type, set
 /// with it.
 fn required_header(operation: &Operation, param: &Param) -> Option<Placed> {
-    let content_type = param.name.eq_ignore_ascii_case("content-type");
     let has_body = operation
         .request_body
         .as_ref()
         .is_some_and(|body| !body.content.is_empty());
-    if content_type && has_body {
-        return None;
-    }
-    let documented = ["default", "example"]
-        .iter()
-        .find_map(|key| param.schema.get(*key).and_then(Value::as_str))
-        .filter(|text| !text.trim().is_empty());
     let fallback = match param.name.to_ascii_lowercase().as_str() {
+        "content-type" if has_body => return None,
         "content-type" => "application/json",
         "authorization" => "Bearer mockloop",
         _ => "*/*",
     };
+    let documented = ["default", "example"]
+        .iter()
+        .find_map(|key| param.schema.get(*key).and_then(Value::as_str))
+        .filter(|text| !text.trim().is_empty());
     Some(Placed::Header(
         param.name.clone(),
         documented.unwrap_or(fallback).to_owned(),
